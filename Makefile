@@ -1,0 +1,58 @@
+# One entry point for people and CI. Every target first makes sure the local virtual environment exists
+# and matches pyproject.toml (a stamp file), so a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+EXTRAS ?= dev,train,postgres
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint bench fuzz package screenshot venv clean sysdeps models
+
+run: $(STAMP)
+	@$(PY) -m radassist.syscheck || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing the missing system libraries (running as root)..."; \
+	    $(MAKE) --no-print-directory sysdeps && $(PY) -m radassist.syscheck; \
+	  else exit 3; fi; }
+	$(PY) main.py
+
+test: $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check radassist tests main.py scripts packaging
+	$(VENV)/bin/lint-imports --no-cache
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.bench.run $(BENCH_ARGS)
+
+fuzz: $(STAMP)
+	QT_QPA_PLATFORM=offscreen RADASSIST_FUZZ_EXAMPLES=$${RADASSIST_FUZZ_EXAMPLES:-3000} \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/core/test_io_fuzz.py
+
+screenshot: $(STAMP)
+	bash scripts/screenshot.sh
+
+package: $(STAMP)
+	$(PY) -m pip install -q -e '.[package]'
+	$(PY) -m PyInstaller --noconfirm packaging/radassist.spec
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	@touch $(STAMP)
+
+# Debian packages the app and the tests need: Qt's xcb libraries, Xvfb for screenshots, PostgreSQL.
+sysdeps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0 \
+	  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
+	  libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 xvfb postgresql
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache

@@ -1,0 +1,59 @@
+"""The one command line: ``python -m radassist COMMAND ...``. A thin shell over ``radassist.core``.
+
+Exit codes: 0 every input processed, 1 some input failed (the rest still processed), 2 usage error.
+Each command lives in its own module here with ``register(subparsers)``; the module imports core lazily
+so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from radassist import __version__
+from radassist.core.errors import RadAssistError
+
+EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+
+#: command modules, in the order ``--help`` lists them
+COMMANDS = ["inspect", "render", "predict", "train", "evaluate", "train_segmentation", "train_ood",
+            "review", "audit"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="radassist",
+        description="RadAssist: chest X-ray viewer and assistant. Without a command, starts the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"RadAssist {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also log warnings to the terminal")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("gui", help="start the desktop app (the default without a command)")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"radassist.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"radassist.cli.{name}":
+                raise
+            continue  # command not built yet in this checkout
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command in (None, "gui"):
+        parser.error("the app is started by 'python -m radassist' (no command)")
+    from radassist.log import configure_logging
+
+    try:
+        configure_logging(stderr=args.verbose)
+        return int(args.func(args))
+    except RadAssistError as exc:
+        print(f"radassist: {exc}", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    except KeyboardInterrupt:
+        print("radassist: interrupted", file=sys.stderr)
+        return 130
