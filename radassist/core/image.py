@@ -1,0 +1,110 @@
+"""The records an opened image becomes: ``XRayImage`` and its parts. ``core.io`` builds them.
+
+``pixels`` hold values after the Modality LUT (rescale slope/intercept or LUT sequence), so a window is
+always expressed in output units, as DICOM PS3.3 C.11 defines it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: meta keys that identify the patient: kept apart so audit records, logs and exports can drop them
+PATIENT_FIELDS = ("PatientName", "PatientID", "PatientSex", "PatientAge", "PatientBirthDate")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A linear VOI window (PS3.3 C.11.2.1.2) in Modality-LUT output units."""
+
+    center: float
+    width: float
+    explanation: str = ""
+    #: LINEAR, LINEAR_EXACT or SIGMOID (VOI LUT Function)
+    function: str = "LINEAR"
+
+
+@dataclass(frozen=True)
+class VoiLut:
+    """A VOI LUT Sequence item: ``first_mapped`` input value, the table, and its output bit depth."""
+
+    first_mapped: int
+    table: np.ndarray
+    bits: int
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
+class DisplayInfo:
+    """What the display pipeline needs besides the pixels."""
+
+    photometric: str  # MONOCHROME1 or MONOCHROME2 (RGB inputs are converted to MONOCHROME2)
+    bits_stored: int
+    #: windows from the file, in file order; the first is the default. Empty when the file has none.
+    windows: tuple[Window, ...] = ()
+    voi_luts: tuple[VoiLut, ...] = ()
+    #: the range of ``pixels`` (used for a full-range default window when the file gives none)
+    pixel_min: float = 0.0
+    pixel_max: float = 1.0
+
+    @property
+    def inverted(self) -> bool:
+        return self.photometric == "MONOCHROME1"
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    format: str  # "DICOM", "PNG", "JPEG"
+    transfer_syntax: str = ""  # UID for DICOM
+    transfer_syntax_name: str = ""
+    file_size: int = 0
+
+
+@dataclass(frozen=True)
+class ImageMeta:
+    """Named metadata. ``patient`` holds only identifying fields (PATIENT_FIELDS); ``fields`` the rest.
+
+    Spacing is kept apart and labelled: ``PixelSpacing`` (patient plane) versus ``ImagerPixelSpacing``
+    (detector plane); only ``patient_spacing_mm`` may be used for areas in cm².
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    patient: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def patient_spacing_mm(self) -> tuple[float, float] | None:
+        sp = self.fields.get("PixelSpacing")
+        return (float(sp[0]), float(sp[1])) if sp else None
+
+    def without_patient(self) -> dict[str, Any]:
+        return dict(self.fields)
+
+
+@dataclass(frozen=True, eq=False)
+class XRayImage:
+    """One decoded 2-D image: the single thing every part of RadAssist passes around."""
+
+    pixels: np.ndarray  # 2-D, float32 (or uint16 when the Modality LUT is the identity)
+    display: DisplayInfo
+    meta: ImageMeta
+    pixel_sha256: str  # SHA-256 of the decoded stored pixels: the image's identity everywhere
+    source: Source
+    #: 1 for full resolution; 2, 4, ... for a reduced-resolution first paint (JPEG 2000 levels)
+    downscale: int = 1
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.pixels.shape[0]), int(self.pixels.shape[1]))
+
+    @property
+    def sop_instance_uid(self) -> str:
+        return str(self.meta.fields.get("SOPInstanceUID", ""))
+
+    @property
+    def study_instance_uid(self) -> str:
+        return str(self.meta.fields.get("StudyInstanceUID", ""))
