@@ -1,0 +1,45 @@
+"""The tamper-evident audit trail: who decided what, when, about which image, seeing which model output.
+
+``open_store()`` gives the configured store: SQLite in the data directory by default, PostgreSQL for a
+``postgresql://`` URL (setting ``audit_url`` or ``RADASSIST_AUDIT_URL``). Records are append-only and
+hash-chained (``chain``); ``Outbox`` keeps events that could not be written and retries them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from radassist.core.audit.chain import VerifyResult, verify_records
+from radassist.core.audit.events import EVENT_TYPES, GENESIS_HASH, AuditEvent, AuditRecord
+from radassist.core.audit.outbox import Outbox
+from radassist.core.audit.store import AuditStore, Query
+from radassist.core.errors import ConfigError
+
+__all__ = ["EVENT_TYPES", "GENESIS_HASH", "AuditEvent", "AuditRecord", "AuditStore", "Outbox", "Query",
+           "VerifyResult", "open_store", "resolve_location", "verify_records"]
+
+
+def resolve_location(url_or_path: str | Path | None = None) -> str:
+    """The store to use: the argument, else the settings (``RADASSIST_AUDIT_URL`` wins), else the default file."""
+    if url_or_path:
+        return str(url_or_path)
+    from radassist.config import app_paths, load_settings
+
+    return load_settings().audit_url or str(app_paths().audit_db)
+
+
+def open_store(url_or_path: str | Path | None = None) -> AuditStore:
+    """Open (creating and migrating as needed) the audit store at a path, ``sqlite:///path`` or ``postgresql://``."""
+    target = resolve_location(url_or_path)
+    if target.startswith(("postgresql://", "postgres://")):
+        from radassist.core.audit.postgres import PostgresStore
+
+        return PostgresStore(target)
+    if target.startswith("sqlite:///"):
+        target = target[len("sqlite:///"):]  # sqlite:///relative.db, sqlite:////absolute/path.db
+    elif "://" in target:
+        raise ConfigError(f"Unknown audit store {target.split('://')[0]}://.",
+                          hint="Use a file path, sqlite:///path or postgresql://user@host/db.")
+    from radassist.core.audit.sqlite import SQLiteStore
+
+    return SQLiteStore(target)

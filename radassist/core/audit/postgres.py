@@ -1,0 +1,253 @@
+"""The shared audit store for several workstations: the same table, chain and triggers on PostgreSQL.
+
+Appends lock the single head row (``SELECT ... FOR UPDATE``) before reading the last record, so concurrent
+writers on any number of machines queue up one after another: one chain, no gaps, no forks;
+``UNIQUE(sequence)`` (the primary key) would refuse a duplicate anyway. Columns are TEXT holding the same
+canonical strings as SQLite, so a record hashes to the same bytes in both backends. Needs psycopg 3
+(the ``postgres`` extra).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from radassist.core.audit import chain
+from radassist.core.audit.chain import VerifyResult
+from radassist.core.audit.events import GENESIS_HASH, AuditEvent, AuditRecord
+from radassist.core.audit.store import HEAD_TABLE, SELECT_ROWS, SQL_COLUMNS, TABLE, AuditStore, Query
+from radassist.core.errors import AuditError, AuditWriteError, DependencyError
+
+log = logging.getLogger(__name__)
+
+#: pg_advisory_xact_lock key serialising migrations ("RadAudit" in ASCII)
+_MIGRATION_LOCK = 0x5261644175646974
+
+_TEXT_COLUMNS = ",\n    ".join(f"{c} TEXT NOT NULL" for c in SQL_COLUMNS[1:-1])
+_V1 = [
+    f"""CREATE TABLE {TABLE} (
+    sequence BIGINT PRIMARY KEY CHECK (sequence >= 1),
+    {_TEXT_COLUMNS},
+    hash TEXT NOT NULL UNIQUE,
+    UNIQUE (event_id)
+)""",
+    """CREATE OR REPLACE FUNCTION radassist_audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only: % refused on %', TG_OP, TG_TABLE_NAME;
+END $$""",
+    f"""CREATE TRIGGER {TABLE}_no_change BEFORE UPDATE OR DELETE ON {TABLE}
+    FOR EACH ROW EXECUTE FUNCTION radassist_audit_refuse()""",
+    f"""CREATE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
+    FOR EACH STATEMENT EXECUTE FUNCTION radassist_audit_refuse()""",
+]
+_V2 = [
+    f"""CREATE TABLE {HEAD_TABLE} (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sequence BIGINT NOT NULL,
+    hash TEXT NOT NULL
+)""",
+    f"""INSERT INTO {HEAD_TABLE} (id, sequence, hash)
+    SELECT 1, COALESCE(MAX(sequence), 0),
+           COALESCE((SELECT hash FROM {TABLE} ORDER BY sequence DESC LIMIT 1), '{GENESIS_HASH}')
+    FROM {TABLE}""",
+    """CREATE OR REPLACE FUNCTION radassist_audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR NEW.sequence <= OLD.sequence OR NEW.id <> OLD.id THEN
+        RAISE EXCEPTION 'the audit head only moves forward';
+    END IF;
+    RETURN NEW;
+END $$""",
+    f"""CREATE TRIGGER {HEAD_TABLE}_forward_only BEFORE UPDATE OR DELETE ON {HEAD_TABLE}
+    FOR EACH ROW EXECUTE FUNCTION radassist_audit_head_forward()""",
+    f"CREATE INDEX {TABLE}_ts ON {TABLE} (ts)",
+    f"CREATE INDEX {TABLE}_image ON {TABLE} (pixel_sha256, sequence)",
+    f"CREATE INDEX {TABLE}_user ON {TABLE} (user_name, ts)",
+]
+#: MIGRATIONS[n] takes a database from schema version n to n + 1 (same versions as SQLite)
+MIGRATIONS: list[list[str]] = [_V1, _V2]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_INSERT = f"INSERT INTO {TABLE} ({', '.join(SQL_COLUMNS)}) VALUES ({', '.join(['%s'] * len(SQL_COLUMNS))})"
+_LOCK_HEAD = f"SELECT sequence, hash FROM {HEAD_TABLE} WHERE id = 1 FOR UPDATE"
+_LAST = f"SELECT sequence, hash FROM {TABLE} ORDER BY sequence DESC LIMIT 1"
+_HEAD = f"SELECT sequence, hash FROM {HEAD_TABLE} WHERE id = 1"
+_SET_HEAD = f"UPDATE {HEAD_TABLE} SET sequence = %s, hash = %s WHERE id = 1"
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise DependencyError("The PostgreSQL audit store needs psycopg 3.",
+                              hint="Install it with: pip install 'radassist[postgres]'.") from exc
+    return psycopg
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def connect(url: str, **kwargs: Any):
+    psycopg = _psycopg()
+    try:
+        return psycopg.connect(url, connect_timeout=10, **kwargs)
+    except psycopg.Error as exc:
+        raise AuditWriteError(f"The audit database {redact(url)} cannot be reached ({_first_line(exc)}).",
+                              hint="Check the network and the server; the record is kept and retried.") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def schema_version(conn) -> int:
+    exists = conn.execute("SELECT to_regclass('audit_schema') IS NOT NULL").fetchone()[0]
+    if not exists:
+        return 0
+    row = conn.execute("SELECT version FROM audit_schema").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn, migrations: list[list[str]] = MIGRATIONS) -> int:
+    """Bring the schema to ``len(migrations)``, serialised across processes by an advisory lock."""
+    target = len(migrations)
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        conn.execute("CREATE TABLE IF NOT EXISTS audit_schema (version INTEGER NOT NULL)")
+        current = schema_version(conn)
+        if current > target:
+            raise AuditError(f"The audit database has schema version {current}, newer than this RadAssist "
+                             f"understands ({target}).", hint="Update RadAssist on this workstation.")
+        for version in range(current, target):
+            for statement in migrations[version]:
+                conn.execute(statement)
+            conn.execute("DELETE FROM audit_schema")
+            conn.execute("INSERT INTO audit_schema (version) VALUES (%s)", (version + 1,))
+            log.info("audit schema (PostgreSQL) migrated to version %d", version + 1)
+    return target
+
+
+def read_head(conn) -> tuple[int, str]:
+    row = conn.execute(_HEAD).fetchone()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+
+
+def iter_rows(conn, query: Query | None = None, *, batch: int = 10000) -> Iterator[tuple]:
+    """Rows in sequence order through a server-side cursor (needs an open transaction on ``conn``)."""
+    where, params = (query or Query()).where("%s")
+    sql = SELECT_ROWS + where + " ORDER BY sequence"
+    if query is not None and query.limit:
+        sql += f" LIMIT {int(query.limit)}"
+    with conn.cursor(name="radassist_audit_rows") as cur:
+        cur.itersize = batch
+        cur.execute(sql, params)
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+
+def verify_connection(conn) -> VerifyResult:
+    """Verify the log visible in ``conn``'s current transaction: what ``verify`` runs."""
+    return chain.verify_rows(iter_rows(conn), head=read_head(conn))
+
+
+class PostgresStore(AuditStore):
+    """The audit log in a PostgreSQL database given by a ``postgresql://`` URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.location = redact(url)
+        self._lock = threading.RLock()
+        self._conn = None
+        self._connection()
+
+    def _connection(self):
+        """The open connection, reconnecting (and migrating if needed) after a lost one."""
+        if self._conn is not None and not self._conn.closed and not self._conn.broken:
+            return self._conn
+        if self._conn is not None:
+            self._conn.close()
+            log.warning("audit database connection lost; reconnecting to %s", self.location)
+        conn = connect(self.url, autocommit=True)
+        try:
+            if schema_version(conn) != SCHEMA_VERSION:
+                migrate(conn)
+        except _psycopg().Error as exc:
+            conn.close()
+            raise AuditWriteError(f"The audit database {self.location} could not be prepared "
+                                  f"({_first_line(exc)}).") from exc
+        self._conn = conn
+        return conn
+
+    def append(self, event: AuditEvent) -> AuditRecord:
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Iterable[AuditEvent]) -> list[AuditRecord]:
+        events = list(events)
+        if not events:
+            return []
+        psycopg = _psycopg()
+        with self._lock:
+            try:
+                conn = self._connection()
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(_LOCK_HEAD)  # every appender queues here
+                    last = cur.execute(_LAST).fetchone()
+                    seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+                    rows, records = chain.seal_all(events, seq, prev)
+                    cur.executemany(_INSERT, rows)
+                    cur.execute(_SET_HEAD, (records[-1].sequence, records[-1].hash))
+                return records
+            except psycopg.errors.UniqueViolation as exc:
+                stored = self._already_stored(events)
+                if stored is not None:  # a retry of events whose commit did reach the server
+                    return stored
+                raise AuditWriteError(f"The audit record was refused by the database ({_first_line(exc)}).") from exc
+            except psycopg.Error as exc:
+                raise AuditWriteError(
+                    f"The audit record could not be saved to {self.location} ({_first_line(exc)}).",
+                    hint="It is kept and will be retried; check the connection to the database server.") from exc
+
+    def _already_stored(self, events: list[AuditEvent]) -> list[AuditRecord] | None:
+        conn = self._connection()
+        found = []
+        for e in events:
+            row = conn.execute(SELECT_ROWS + " WHERE event_id = %s", (e.event_id,)).fetchone()
+            if row is None:
+                return None
+            found.append(chain.record_from_row(row))
+        return found
+
+    def _reading(self, fn):
+        psycopg = _psycopg()
+        try:
+            conn = connect(self.url)  # its own transaction: a consistent snapshot, appends not held up
+        except AuditWriteError as exc:
+            raise AuditError(exc.message, hint=exc.hint) from exc
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            with conn.transaction():
+                return fn(conn)
+        except psycopg.Error as exc:
+            raise AuditError(f"The audit database {self.location} could not be read ({_first_line(exc)}).") from exc
+        finally:
+            conn.close()
+
+    def head(self) -> tuple[int, str]:
+        return self._reading(read_head)
+
+    def verify(self) -> VerifyResult:
+        return self._reading(verify_connection)
+
+    def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
+        rows = self._reading(lambda conn: list(iter_rows(conn, query)))
+        return (chain.record_from_row(r) for r in rows)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()

@@ -1,0 +1,289 @@
+"""The clinician's review of one image: accept or correct each AI finding, add a note, sign off.
+
+Every step becomes an audit event (through an ``Outbox``, so nothing is lost when the store is down)
+carrying the image identity, the model identity and thresholds, the AI output exactly as shown, the
+decision, the value it supersedes and the reason. Disagreeing with the AI, or changing an earlier human
+decision, needs a reason. Nothing is ever overwritten: ``history`` returns every decision, a later one
+marking the earlier one ``superseded``. Patient names and IDs never enter a review event.
+
+The GUI's findings panel and ``radassist review`` both drive this class, so they record the same events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from radassist.core.audit import events as ev
+from radassist.core.audit.events import AuditEvent, AuditRecord, strip_patient
+from radassist.core.audit.outbox import Outbox
+from radassist.core.audit.store import AuditStore
+from radassist.core.errors import AuditError, AuditWriteError, ReviewError
+
+log = logging.getLogger(__name__)
+
+PRESENT, ABSENT = "present", "absent"
+DECISION_EVENTS = (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED, ev.NOTE_ADDED, ev.SIGNED_OFF)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One review step as the history shows it."""
+
+    kind: str  # an event type from DECISION_EVENTS
+    user: str
+    timestamp: str
+    event_id: str
+    label: str = ""
+    value: str = ""  # present | absent (finding decisions)
+    ai_value: str = ""
+    previous: Mapping[str, Any] | None = None
+    reason: str = ""
+    note: str = ""
+    sequence: int | None = None  # None while not yet saved
+    superseded: bool = False
+
+    @property
+    def saved(self) -> bool:
+        return self.sequence is not None
+
+    @classmethod
+    def from_event(cls, event: AuditEvent, sequence: int | None) -> Decision:
+        d = event.decision or {}
+        return cls(kind=event.event_type, user=event.user, timestamp=event.timestamp, event_id=event.event_id,
+                   label=str(d.get("label", "")), value=str(d.get("value", "")),
+                   ai_value=str(d.get("ai_value", "")), previous=event.previous, reason=event.reason,
+                   note=str((event.details or {}).get("note", "")), sequence=sequence)
+
+
+def mark_superseded(decisions: Iterable[Decision]) -> list[Decision]:
+    """Flag each finding decision followed by a later one on the same label, and each sign-off followed
+    by a later finding decision (the review was reopened). Nothing is dropped."""
+    out = list(decisions)
+    later_labels: set[str] = set()
+    later_finding = False
+    for i in range(len(out) - 1, -1, -1):
+        d = out[i]
+        if d.kind in (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED):
+            if d.label in later_labels:
+                out[i] = replace(d, superseded=True)
+            later_labels.add(d.label)
+            later_finding = True
+        elif d.kind == ev.SIGNED_OFF and later_finding:
+            out[i] = replace(d, superseded=True)
+    return out
+
+
+def history(store: AuditStore, pixel_sha256: str) -> list[Decision]:
+    """Every review decision ever recorded for this image, oldest first; superseded ones are flagged."""
+    records = store.query(pixel_sha256=pixel_sha256, event_types=DECISION_EVENTS)
+    return mark_superseded(Decision.from_event(r.event, r.sequence) for r in records)
+
+
+def current_values(decisions: Iterable[Decision]) -> dict[str, Decision]:
+    """The decision in force for each finding label."""
+    cur: dict[str, Decision] = {}
+    for d in decisions:
+        if d.kind in (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED):
+            cur[d.label] = d
+    return cur
+
+
+def image_identity(record: Mapping[str, Any]) -> dict[str, str]:
+    """Pixel SHA-256 and SOP/Study Instance UIDs from an analysis record (nested "image" or top level)."""
+    src = record.get("image") if isinstance(record.get("image"), Mapping) else record
+    ident = {k: str(src.get(k) or record.get(k) or "")
+             for k in ("pixel_sha256", "sop_instance_uid", "study_instance_uid")}
+    if not ident["pixel_sha256"]:
+        raise ReviewError("The analysis has no image identity (pixel SHA-256); it cannot be reviewed.")
+    return ident
+
+
+def model_identity(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Model id, version, sha256 and the thresholds the findings were called with."""
+    model = record.get("model") if isinstance(record.get("model"), Mapping) else {}
+    thresholds = {str(f["label"]): f.get("threshold") for f in _findings(record)}
+    return {"id": model.get("id", ""), "version": model.get("version", ""), "sha256": model.get("sha256", ""),
+            "thresholds": model.get("thresholds") or thresholds}
+
+
+def _findings(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    findings = record.get("findings") or []
+    return [f for f in findings if isinstance(f, Mapping) and "label" in f]
+
+
+def _as_value(present: bool | str) -> str:
+    if isinstance(present, str):
+        v = present.strip().lower()
+        if v not in (PRESENT, ABSENT):
+            raise ReviewError(f"A finding is {PRESENT!r} or {ABSENT!r}, not {present!r}.")
+        return v
+    return PRESENT if present else ABSENT
+
+
+class Review:
+    """The review of one analysed image by one reviewer.
+
+    ``sink`` is an ``Outbox`` (or a store, wrapped in one). When a write fails the step is still taken,
+    shown by ``unsaved()``, and the ``AuditWriteError`` propagates so the UI can tell the user; the outbox
+    retries it (``retry()``).
+    """
+
+    def __init__(self, analysis_record: Mapping[str, Any], reviewer: str, sink: Outbox | AuditStore, *,
+                 workstation: str | None = None, app_version: str | None = None,
+                 prior: Iterable[Decision] | None = None) -> None:
+        from radassist import __version__
+        from radassist.config import workstation as this_workstation
+
+        if not reviewer or not reviewer.strip():
+            raise ReviewError("A review needs the reviewer's name.", hint="Set a display name in the settings.")
+        self.record = strip_patient(dict(analysis_record))  # the AI output as shown, minus any patient id
+        self.reviewer = reviewer.strip()
+        self.outbox = sink if isinstance(sink, Outbox) else Outbox(sink)
+        self.identity = image_identity(self.record)
+        self.model = model_identity(self.record)
+        self.findings = {str(f["label"]): f for f in _findings(self.record)}
+        self._base = {"user": self.reviewer, "workstation": workstation or this_workstation(),
+                      "app_version": app_version or __version__, **self.identity}
+        self._decisions: list[Decision] = list(prior) if prior is not None else self._load_prior()
+        self._closed = False
+
+    # --- what the reviewer sees ----------------------------------------------------------------------
+    @property
+    def decisions(self) -> list[Decision]:
+        """This image's review history, earlier sessions included, superseded ones flagged."""
+        # a step taken while the store failed gets its sequence once any later flush stored it
+        self._decisions = [replace(d, sequence=self.outbox.stored_sequence(d.event_id)) if d.sequence is None else d
+                           for d in self._decisions]
+        return mark_superseded(self._decisions)
+
+    def current(self) -> dict[str, Decision]:
+        return current_values(self.decisions)
+
+    def undecided(self) -> list[str]:
+        cur = self.current()
+        return [label for label in self.findings if label not in cur]
+
+    def unsaved(self) -> list[Decision]:
+        return [d for d in self.decisions if not d.saved]
+
+    @property
+    def signed_off(self) -> bool:
+        return self._closed
+
+    def ai_value(self, label: str) -> str:
+        return PRESENT if bool(self._finding(label).get("positive")) else ABSENT
+
+    # --- events that are not decisions --------------------------------------------------------------
+    def image_opened(self, details: Mapping[str, Any] | None = None) -> AuditRecord | None:
+        return self._emit(ev.IMAGE_OPENED, details=details)
+
+    def prediction_shown(self) -> AuditRecord | None:
+        return self._emit(ev.PREDICTION_SHOWN, model=self.model, ai_output=self.record)
+
+    def heatmap_viewed(self, label: str) -> AuditRecord | None:
+        self._finding(label)
+        return self._emit(ev.HEATMAP_VIEWED, model=self.model, details={"label": label})
+
+    # --- decisions ----------------------------------------------------------------------------------
+    def accept(self, label: str) -> Decision:
+        """Agree with the AI's call for ``label``."""
+        return self.decide(label, self.ai_value(label))
+
+    def accept_all(self) -> list[Decision]:
+        """Accept the AI's call for every finding not yet decided."""
+        return [self.accept(label) for label in self.undecided()]
+
+    def correct(self, label: str, present: bool | str, reason: str) -> Decision:
+        """Mark ``label`` present/absent against the AI (or an earlier decision): ``reason`` is required."""
+        return self.decide(label, present, reason)
+
+    def decide(self, label: str, present: bool | str, reason: str = "") -> Decision:
+        """Record the reviewer's value for ``label``: an acceptance when it matches the AI, else a correction."""
+        self._open_check()
+        finding = self._finding(label)
+        value, ai = _as_value(present), self.ai_value(label)
+        reason = (reason or "").strip()
+        before = self.current().get(label)
+        if before is not None:
+            previous = {"value": before.value, "source": "reviewer", "user": before.user,
+                        "sequence": before.sequence, "event_id": before.event_id, "timestamp": before.timestamp}
+        else:
+            previous = {"value": ai, "source": "ai", "probability": finding.get("probability"),
+                        "threshold": finding.get("threshold")}
+        if value != ai and not reason:
+            raise ReviewError(f"Marking {label} {value} disagrees with the AI ({ai}): give a reason.")
+        if before is not None and before.value != value and not reason:
+            raise ReviewError(f"Changing {label} from {before.value} (decided by {before.user}) needs a reason.")
+        kind = ev.FINDING_ACCEPTED if value == ai else ev.FINDING_CORRECTED
+        decision = {"label": label, "value": value, "ai_value": ai, "action": "accept" if value == ai else "correct",
+                    "probability": finding.get("probability"), "threshold": finding.get("threshold")}
+        return self._decision(kind, model=self.model, ai_output=self.record, decision=decision,
+                              previous=previous, reason=reason)
+
+    def add_note(self, text: str) -> Decision:
+        """A free-text note for the study (optional)."""
+        self._open_check()
+        text = (text or "").strip()
+        if not text:
+            raise ReviewError("The note is empty.")
+        return self._decision(ev.NOTE_ADDED, details={"note": text})
+
+    def sign_off(self, note: str = "") -> Decision:
+        """Close the review: every finding must have a decision (accept all first to agree with the rest)."""
+        self._open_check()
+        missing = self.undecided()
+        if missing:
+            raise ReviewError(f"Cannot sign off: no decision yet for {', '.join(missing)}.",
+                              hint="Accept or correct each finding first.")
+        summary = {label: d.value for label, d in self.current().items()}
+        decision = self._decision(ev.SIGNED_OFF, model=self.model, ai_output=self.record,
+                                  decision={"findings": summary}, details={"note": note} if note else None)
+        self._closed = True
+        return decision
+
+    def retry(self) -> list[AuditRecord]:
+        """Retry the events not yet saved (raises AuditWriteError while the store still fails)."""
+        return self.outbox.flush()
+
+    # --- internals ---------------------------------------------------------------------------------------
+    def _finding(self, label: str) -> Mapping[str, Any]:
+        try:
+            return self.findings[label]
+        except KeyError:
+            known = ", ".join(self.findings) or "none"
+            raise ReviewError(f"No finding {label!r} in this analysis (findings: {known}).") from None
+
+    def _open_check(self) -> None:
+        if self._closed:
+            raise ReviewError("This review is signed off.", hint="Reopen the image to amend it.")
+
+    def _event(self, kind: str, **fields: Any) -> AuditEvent:
+        return AuditEvent(event_type=kind, **self._base, **fields)
+
+    def _emit(self, kind: str, **fields: Any) -> AuditRecord | None:
+        """Append a non-decision event; returns None (and raises AuditWriteError) when it is pending."""
+        return self.outbox.append(self._event(kind, **fields))
+
+    def _decision(self, kind: str, **fields: Any) -> Decision:
+        event = self._event(kind, **fields)
+        try:
+            record = self.outbox.append(event)
+        except AuditWriteError:
+            self._decisions.append(Decision.from_event(event, None))  # taken, shown as not yet saved
+            raise
+        decision = Decision.from_event(event, record.sequence)
+        self._decisions.append(decision)
+        return decision
+
+    def _load_prior(self) -> list[Decision]:
+        try:
+            prior = history(self.outbox.store, self.identity["pixel_sha256"])
+        except AuditError as exc:  # the store is unreachable: review anyway, history shown later
+            log.warning("review history unavailable: %s", exc.message)
+            prior = []
+        pending = [Decision.from_event(e, None) for e in self.outbox.pending()
+                   if e.pixel_sha256 == self.identity["pixel_sha256"] and e.event_type in DECISION_EVENTS]
+        return prior + pending
