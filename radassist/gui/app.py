@@ -1,0 +1,186 @@
+"""Start the desktop app: QApplication, icon, logging, settings, the main window, a decoder check.
+
+``run_app(argv)`` is what ``python -m radassist`` calls. It imports only Qt and the GUI modules before
+the window is shown: decoders load on the first open, and TensorFlow is never imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from radassist import APP_NAME, __version__
+from radassist.config import RESOURCES_DIR
+
+log = logging.getLogger(__name__)
+
+ICON_DIR = RESOURCES_DIR / "icons"
+_T0 = time.perf_counter()
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="radassist", description=f"{APP_NAME} desktop app")
+    ap.add_argument("paths", nargs="*", help="image files or folders to open")
+    ap.add_argument("--open", dest="extra", action="append", default=[], metavar="PATH",
+                    help="also open PATH (may be repeated)")
+    ap.add_argument("--size", default="", metavar="WxH", help="initial window size, e.g. 1400x900")
+    ap.add_argument("--screenshot", metavar="OUT.png",
+                    help="open the given image, wait for full resolution, save a picture of the window, quit")
+    ap.add_argument("--exit-when-shown", action="store_true",
+                    help="print 'shown SECONDS' once the window is on screen and quit (start-up benchmark)")
+    return ap.parse_args(argv)
+
+
+def app_icon():
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon()
+    for png in sorted(ICON_DIR.glob("radassist-*.png")):
+        icon.addFile(str(png))
+    return icon
+
+
+def check_decoders(report, cancelled) -> list[str]:
+    """Worker body: problems with the DICOM decoder plugins, as sentences for a warning dialog."""
+    from radassist.core.errors import RadAssistError
+    from radassist.core.io import check_codecs
+
+    try:
+        problems = check_codecs()
+    except RadAssistError as exc:
+        return [str(exc)]
+    if not problems:
+        return []
+    if isinstance(problems, dict):
+        return [f"{k}: {v}" for k, v in problems.items()]
+    return [str(p) for p in problems]
+
+
+def _show_decoder_problems(window, problems: list[str]) -> None:
+    if problems:
+        from radassist.gui import dialogs
+
+        log.warning("decoder plugins: %s", "; ".join(problems))
+        dialogs.show_warning(window, "Some image decoders are unavailable",
+                             "Some compressed DICOM files cannot be opened:\n\n" + "\n".join(problems),
+                             "Reinstall RadAssist (or run 'make run' in the source folder) to restore them. "
+                             "Uncompressed DICOM, PNG and JPEG still open.")
+
+
+def _install_excepthook(window) -> None:
+    """Exceptions escaping a slot are logged and shown generically: never a traceback dialog."""
+    from radassist.gui import dialogs
+
+    showing = [False]
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unhandled exception", exc_info=(exc_type, exc, tb))
+        if not showing[0]:
+            showing[0] = True
+            try:
+                dialogs.show_error(window, "Unexpected problem", exc.with_traceback(tb))
+            finally:
+                showing[0] = False
+
+    sys.excepthook = hook
+
+
+def create_window(args: argparse.Namespace | None = None):
+    """The configured main window (settings loaded, icon set), not yet shown."""
+    from radassist.config import Settings, load_settings
+    from radassist.core.errors import ConfigError
+    from radassist.gui.main_window import MainWindow
+
+    warning = None
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        settings, warning = Settings(), exc
+    window = MainWindow(settings)
+    window.setWindowIcon(app_icon())
+    if args is not None and args.size:
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+            window.resize(w, h)
+        except ValueError:
+            log.warning("ignoring --size %r (expected WxH)", args.size)
+    if warning is not None:
+        from PySide6.QtCore import QTimer
+
+        from radassist.gui import dialogs
+
+        QTimer.singleShot(0, lambda: dialogs.show_error(window, "Settings not loaded", warning))
+    return window
+
+
+def _take_screenshot(window, out: Path) -> None:
+    """Wait until nothing is loading, let the last paint happen, grab the window and quit."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def attempt(tries: list[int] = [0]) -> None:  # noqa: B006 - a counter shared between retries
+        tries[0] += 1
+        if (window.is_busy or window.view.image is None or window.view.image.downscale > 1) and tries[0] < 600:
+            QTimer.singleShot(100, attempt)
+            return
+        QApplication.processEvents()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        ok = window.grab().save(str(out), "PNG")
+        print(f"screenshot {'saved' if ok else 'FAILED'}: {out}", flush=True)
+        QApplication.instance().exit(0 if ok else 1)
+
+    QTimer.singleShot(300, attempt)
+
+
+def run_app(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from radassist.log import configure_logging
+
+    configure_logging()
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME.lower()])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    app.setDesktopFileName("radassist")
+    app.setWindowIcon(app_icon())
+    window = create_window(args)
+    window.show()
+    log.info("%s %s started", APP_NAME, __version__)
+    if args.exit_when_shown:
+        def report() -> None:
+            print(f"shown {time.perf_counter() - _T0:.3f}", flush=True)
+            app.exit(0)
+
+        QTimer.singleShot(0, report)
+        return app.exec()
+    _install_excepthook(window)
+    window.jobs.submit(check_decoders, tag="codecs",
+                       on_result=lambda _tag, problems: _show_decoder_problems(window, problems),
+                       on_error=lambda _tag, exc: log.warning("decoder check failed: %s", exc))
+    paths = [Path(p) for p in [*args.paths, *args.extra]]
+    if paths:
+        QTimer.singleShot(0, lambda: window.open_paths(paths))
+    if args.screenshot:
+        _take_screenshot(window, Path(args.screenshot))
+    code = app.exec()
+    sys.excepthook = sys.__excepthook__
+    return code
+
+
+def main() -> int:
+    """Console entry point (e.g. a ``radassist-gui`` gui-script)."""
+    return run_app(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
