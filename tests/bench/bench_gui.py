@@ -1,0 +1,144 @@
+"""Viewer benchmarks, each in a fresh subprocess so imports and Qt start cold.
+
+- cold start: process launch -> main window shown (``python -m radassist gui --exit-when-shown``);
+- open RG1_J2KR.dcm in the running window: first picture on screen (reduced JPEG 2000 level) and full
+  resolution on screen, measured from ``open_path`` to the view showing it;
+- window/level drag: one render of the drag preview and of the full image;
+- folder of 500 DICOM files listed in the worklist (header scan on the worker).
+
+Run alone: ``QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.bench.run --only bench_gui``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.bench._common import Row
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("RADASSIST_SHARED", REPO.parent / "shared"))
+J2K = SHARED / "data" / "dicom_cr_chest" / "RG1_J2KR.dcm"
+
+
+def _env(home: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(QT_QPA_PLATFORM="offscreen", RADASSIST_HOME=home, PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def cold_start_s(repeat: int = 5) -> tuple[float, list[float]]:
+    times = []
+    with tempfile.TemporaryDirectory() as home:
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "radassist", "gui", "--exit-when-shown"], cwd=REPO,
+                                    env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            for line in proc.stdout:
+                if line.startswith("shown"):
+                    times.append(time.perf_counter() - t0)
+                    break
+            proc.wait(timeout=60)
+    return statistics.median(times), times
+
+
+def _child(what: str, arg: str) -> None:
+    """Runs in the subprocess: prints one JSON object with the timings."""
+    from PySide6.QtWidgets import QApplication
+
+    from radassist.gui.app import create_window
+
+    app = QApplication([])
+    win = create_window()
+    win.resize(1400, 900)
+    win.show()
+    app.processEvents()
+    out: dict[str, float] = {}
+    if what == "open":
+        t0 = time.perf_counter()
+        win.open_path(Path(arg))
+        while win.current_image is None and time.perf_counter() - t0 < 60:
+            app.processEvents()
+            if "first_ms" not in out and win.view.image is not None:
+                win.view.repaint()
+                out["first_ms"] = (time.perf_counter() - t0) * 1000
+                out["first_downscale"] = win.view.image.downscale
+        win.view.repaint()
+        out["full_ms"] = (time.perf_counter() - t0) * 1000
+        view = win.view
+        from radassist.core.image import Window
+
+        lo, hi = view.image.display.pixel_min, view.image.display.pixel_max
+        for name, preview in (("wl_preview_ms", True), ("wl_full_ms", False)):
+            samples = []
+            for i in range(7):
+                view._window = Window((lo + hi) / 2 + i, (hi - lo) / 2 + i)
+                view._render(preview=preview)
+                t0 = time.perf_counter()
+                view.repaint()
+                samples.append(view.last_render_ms + (time.perf_counter() - t0) * 1000)
+            out[name] = statistics.median(samples)
+    elif what == "folder":
+        t0 = time.perf_counter()
+        done = []
+        win.worklist_scanned.connect(done.append)
+        win.open_folder(Path(arg))
+        while not done and time.perf_counter() - t0 < 120:
+            app.processEvents()
+        out["folder_s"] = time.perf_counter() - t0
+        out["listed"] = float(done[0].listed) if done else 0.0
+    win.close()
+    print(json.dumps(out), flush=True)
+
+
+def _run_child(what: str, arg: str) -> dict:
+    with tempfile.TemporaryDirectory() as home:
+        res = subprocess.run([sys.executable, "-m", "tests.bench.bench_gui", what, arg], cwd=REPO, env=_env(home),
+                             capture_output=True, text=True, timeout=300)
+    if res.returncode != 0:
+        raise RuntimeError(res.stderr[-2000:])
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _make_folder(folder: Path, n: int = 500) -> None:
+    sys.path.insert(0, str(REPO))
+    from tests.gui.conftest import write_dicom
+
+    for i in range(n):
+        write_dicom(folder / f"IM{i:04d}.dcm", rows=256, cols=256, patient_id=f"P{i}")
+
+
+def run() -> list[Row]:
+    rows = []
+    median, samples = cold_start_s()
+    rows.append(Row("gui", "cold start to main window shown", median, "s", "<= 1.0", median <= 1.0,
+                    f"median of {len(samples)} fresh processes, offscreen; samples "
+                    + ", ".join(f"{s:.2f}" for s in samples)))
+    if J2K.exists():
+        r = _run_child("open", str(J2K))
+        rows.append(Row("gui", "open RG1_J2KR.dcm: first picture on screen", r["first_ms"], "ms", "<= 300",
+                        r["first_ms"] <= 300, f"reduced 1/{r.get('first_downscale', 1):.0f} JPEG 2000 level"))
+        rows.append(Row("gui", "open RG1_J2KR.dcm: full resolution on screen", r["full_ms"], "ms", "",
+                        None, "decoded on the worker while the preview is shown"))
+        rows.append(Row("gui", "window/level drag frame (half-res preview)", r["wl_preview_ms"], "ms", "<= 33",
+                        r["wl_preview_ms"] <= 33, "render_uint8 + paint, 1955x1841 image, 1400x900 window"))
+        rows.append(Row("gui", "window/level full render on release", r["wl_full_ms"], "ms", "", None,
+                        "render_uint8 + paint at full resolution"))
+    else:
+        rows.append(Row("gui", "open RG1_J2KR.dcm", float("nan"), "ms", "<= 300", None, f"skipped: {J2K} absent"))
+    with tempfile.TemporaryDirectory() as tmp:
+        _make_folder(Path(tmp))
+        r = _run_child("folder", tmp)
+    rows.append(Row("gui", "worklist: list a folder of 500 DICOMs", r["folder_s"], "s", "", None,
+                    f"{r['listed']:.0f} listed from headers on the worker"))
+    return rows
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], sys.argv[2])

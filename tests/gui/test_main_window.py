@@ -1,0 +1,143 @@
+"""The viewer as a radiologist uses it: open, look, adjust, browse tags, survive bad files, worklists."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMenu
+
+from radassist.core.errors import ImageError
+from radassist.gui import dialogs
+
+
+@pytest.fixture
+def shown_errors(monkeypatch):
+    """Collect error dialogs instead of blocking on them."""
+    seen = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, exc: seen.append((title, exc)))
+    monkeypatch.setattr(dialogs, "show_warning", lambda parent, title, text, informative="": seen.append(
+        (title, text)))
+    return seen
+
+
+def test_opening_a_file_shows_the_image(main_window, dicom_file, open_image):
+    image = open_image(main_window, dicom_file)
+    assert image.shape == (96, 64)
+    assert main_window.current_image is image
+    assert main_window.view.displayed_u8.shape == (96, 64)
+    assert main_window.view.rendered_image().size().toTuple() == (64, 96)
+    assert "chest.dcm" in main_window.windowTitle()
+    assert "W: 4096" in main_window.wl_label.text()
+    assert main_window.act_tags.isEnabled()
+
+
+def test_keyboard_shortcuts_drive_the_view(main_window, dicom_file, open_image, qtbot):
+    open_image(main_window, dicom_file)
+    view = main_window.view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_I)
+    assert view.invert and main_window.act_invert.isChecked()
+    qtbot.keyClick(view, Qt.Key.Key_R)
+    assert view.rotation == 90
+    qtbot.keyClick(view, Qt.Key.Key_H)
+    assert view.flipped == (True, False)
+    qtbot.keyClick(view, Qt.Key.Key_1)
+    assert view.zoom == pytest.approx(1 / view.devicePixelRatioF())
+    qtbot.keyClick(view, Qt.Key.Key_F)
+    assert view.zoom > 1  # a 64x96 image fills the window
+    view.set_window(view.effective_window.__class__(100.0, 200.0))
+    qtbot.keyClick(view, Qt.Key.Key_Escape)
+    assert view.window is None
+
+
+def test_tag_browser_finds_patient_id(main_window, dicom_file, open_image, qtbot):
+    open_image(main_window, dicom_file)
+    main_window.act_tags.trigger()
+    browser = main_window.tag_browser
+    assert browser is not None and browser.isVisible()
+    qtbot.keyClicks(browser.search, "PatientID")
+    assert "PatientID" in browser.visible_keywords()
+    assert "Modality" not in browser.visible_keywords()
+    values = [browser.tree.topLevelItem(i).text(3) for i in range(browser.tree.topLevelItemCount())
+              if browser.tree.topLevelItem(i).text(1) == "PatientID"]
+    assert values == ["PAT-0042"]
+
+
+def test_corrupt_file_shows_an_error_and_the_app_stays_usable(main_window, corrupt_file, dicom_file,
+                                                              open_image, shown_errors, qtbot):
+    with qtbot.waitSignal(main_window.load_failed, timeout=10_000):
+        main_window.open_path(corrupt_file)
+    assert len(shown_errors) == 1
+    title, exc = shown_errors[0]
+    assert "corrupt.dcm" in title and isinstance(exc, ImageError) and str(exc)
+    assert not main_window.busy.isVisible()
+    image = open_image(main_window, dicom_file)
+    assert image.shape == (96, 64) and main_window.view.image is image
+
+
+def test_not_an_image_is_refused_with_a_readable_message(main_window, tmp_path, shown_errors, qtbot):
+    bad = tmp_path / "report.txt"
+    bad.write_text("hello")
+    with qtbot.waitSignal(main_window.load_failed, timeout=10_000):
+        main_window.open_path(bad)
+    assert isinstance(shown_errors[0][1], ImageError)
+
+
+def test_folder_opens_as_a_worklist_and_pages(main_window, dicom_folder, qtbot):
+    with qtbot.waitSignal(main_window.worklist_scanned, timeout=10_000) as scanned:
+        main_window.open_folder(dicom_folder)
+    result = scanned.args[0]
+    assert (result.listed, result.skipped) == (3, 1)
+    assert main_window.worklist.count() == 3
+    assert main_window.worklist_dock.isVisible()
+    qtbot.waitUntil(lambda: main_window.current_image is not None, timeout=10_000)
+    first = main_window.current_path
+    with qtbot.waitSignal(main_window.image_loaded, timeout=10_000):
+        main_window.act_next.trigger()
+    assert main_window.current_path != first
+    with qtbot.waitSignal(main_window.image_loaded, timeout=10_000):
+        main_window.act_prev.trigger()
+    assert main_window.current_path == first
+
+
+def test_recent_files_are_persisted_in_radassist_home(main_window, dicom_file, open_image, radassist_home):
+    open_image(main_window, dicom_file)
+    settings = json.loads((radassist_home / "config" / "settings.json").read_text())
+    assert settings["recent_files"][0] == str(dicom_file.resolve())
+    assert any(str(dicom_file.resolve()) in a.text() for a in main_window.recent_menu.actions())
+
+
+def test_extension_points(main_window):
+    tools = main_window.menu("&Tools")
+    assert main_window.menu("Tools") is tools
+    review = main_window.menu("&Review")
+    titles = [a.text() for a in main_window.menuBar().actions()]
+    assert titles.index("&Review") < titles.index("&Help")
+    assert isinstance(review, QMenu)
+    dock = main_window.add_dock(QLabel("findings"), "Findings")
+    assert dock.isVisible() and main_window.dockWidgetArea(dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    label = QLabel("model v1")
+    main_window.add_status_widget(label)
+    assert label.parent() is not None
+    main_window.status_message("hello")
+    assert main_window.statusBar().currentMessage() == "hello"
+    main_window.add_about_section(lambda: ("Model", "demo card"))
+
+
+def test_shortcut_reference_lists_the_keys(main_window):
+    rows = dict(main_window.shortcut_rows())
+    assert rows["Open"] == "Ctrl+O" and rows["DICOM Tags"] == "Ctrl+T" and rows["Invert"] == "I"
+
+
+def test_gui_entry_point_does_not_import_tensorflow(tmp_path):
+    import subprocess
+
+    code = ("import sys; from radassist.gui.app import run_app; rc = run_app(['--exit-when-shown']); "
+            "assert rc == 0; print('TF' if 'tensorflow' in sys.modules else 'NO-TF')")
+    env = {"QT_QPA_PLATFORM": "offscreen", "RADASSIST_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "shown" in out.stdout and out.stdout.strip().endswith("NO-TF")
