@@ -16,5 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     return cli_main(argv)
 
 
+def gui() -> int:
+    """``radassist-gui [FILE...]``: the desktop entry's command; arguments are files to open."""
+    from radassist.gui.app import run_app
+
+    return run_app(sys.argv[1:])
+
+
 if __name__ == "__main__":
     sys.exit(main())
