@@ -354,7 +354,9 @@ class MainWindow(QMainWindow):
         self._set_busy(True)
         self.status_message(f"Opening {path.name}…", 0)
         if not from_worklist and path not in self.worklist.paths():
-            self.worklist.clear(f"{path.name}")
+            self._scan_gen += 1  # a single file replaces the worklist
+            self.worklist.clear()
+            self.worklist_dock.hide()
         self.jobs.submit(load_progressively, path, tag=(self._load_gen, path), on_progress=self._on_preview,
                          on_result=self._on_loaded, on_error=self._on_load_error)
 

@@ -141,3 +141,16 @@ def test_gui_entry_point_does_not_import_tensorflow(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "shown" in out.stdout and out.stdout.strip().endswith("NO-TF")
+
+
+def test_dropping_a_file_opens_it(main_window, dicom_file, qtbot):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dicom_file))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(main_window.image_loaded, timeout=10_000):
+        main_window.dropEvent(event)
+    assert main_window.current_path == dicom_file
