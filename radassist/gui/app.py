@@ -43,6 +43,25 @@ def app_icon():
     return icon
 
 
+def apply_theme(app) -> None:
+    """A dark Fusion palette, as reading-room viewers use: the UI must not outshine the image."""
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QStyleFactory
+
+    app.setStyle(QStyleFactory.create("Fusion"))
+    p = QPalette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for r, c in ((role.Window, "#2b2f33"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e2124"),
+                 (role.AlternateBase, "#262a2e"), (role.ToolTipBase, "#3a3f44"), (role.ToolTipText, "#f0f0f0"),
+                 (role.Text, "#e6e6e6"), (role.Button, "#33383d"), (role.ButtonText, "#e6e6e6"),
+                 (role.BrightText, "#ff6b6b"), (role.Link, "#4fc3b0"), (role.Highlight, "#18a58f"),
+                 (role.HighlightedText, "#ffffff"), (role.PlaceholderText, "#8a9096")):
+        p.setColor(r, QColor(c))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(group.Disabled, r, QColor("#6f757b"))
+    app.setPalette(p)
+
+
 def check_decoders(report, cancelled) -> list[str]:
     """Worker body: problems with the DICOM decoder plugins, as sentences for a warning dialog."""
     from radassist.core.errors import RadAssistError
@@ -153,6 +172,7 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setDesktopFileName("radassist")
     app.setWindowIcon(app_icon())
+    apply_theme(app)
     window = create_window(args)
     window.show()
     log.info("%s %s started", APP_NAME, __version__)

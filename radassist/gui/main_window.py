@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         dock.setObjectName(f"dock-{title}")
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
+        dock.show()
         self.menu("&View").addAction(dock.toggleViewAction())
         return dock
 
@@ -186,9 +187,9 @@ class MainWindow(QMainWindow):
         self.act_annotations.setChecked(True)
         self.act_tags = a("DICOM &Tags…", self.show_tags, "Ctrl+T", "Browse and search the DICOM header")
         self.act_prev = a("&Previous Image", lambda: self.step_worklist(-1), ["PgUp", "Left"],
-                          "Previous image in the worklist", sp.SP_ArrowBack)
+                          "Previous image in the worklist")
         self.act_next = a("&Next Image", lambda: self.step_worklist(1), ["PgDown", "Right"],
-                          "Next image in the worklist", sp.SP_ArrowForward)
+                          "Next image in the worklist")
         self.act_help = a("&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
                           "Mouse and keyboard reference (F1)")
         self.act_about = a(f"&About {APP_NAME}", self.show_about, None, "Version and intended use")
@@ -230,11 +231,8 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         for act, short in ((self.act_fit, "Fit"), (self.act_one, "1:1"), (self.act_rotate, "Rotate"),
                            (self.act_flip_h, "Flip H"), (self.act_flip_v, "Flip V"), (self.act_invert, "Invert")):
-            btn = QToolButton(tb)
-            btn.setDefaultAction(act)
-            btn.setText(short)
-            btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-            tb.addWidget(btn)
+            act.setIconText(short)
+            tb.addAction(act)
         tb.addSeparator()
         presets = QToolButton(tb)
         presets.setText("W/L presets")
@@ -244,11 +242,11 @@ class MainWindow(QMainWindow):
         tb.addWidget(presets)
         tb.addAction(self.act_reset_wl)
         tb.addSeparator()
-        tags = QToolButton(tb)
-        tags.setDefaultAction(self.act_tags)
-        tags.setText("Tags")
-        tags.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        tb.addWidget(tags)
+        self.act_reset_wl.setIconText("Reset W/L")
+        self.act_tags.setIconText("Tags")
+        self.act_prev.setIconText("◀ Previous")
+        self.act_next.setIconText("Next ▶")
+        tb.addAction(self.act_tags)
         self.toolbar = tb
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
 
