@@ -7,9 +7,10 @@ they never reach the log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from radassist.core.image import Window, XRayImage
+if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at start-up
+    from radassist.core.image import Window, XRayImage
 
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 

@@ -184,9 +184,10 @@ def run_app(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, report)
         return app.exec()
     _install_excepthook(window)
-    window.jobs.submit(check_decoders, tag="codecs",
-                       on_result=lambda _tag, problems: _show_decoder_problems(window, problems),
-                       on_error=lambda _tag, exc: log.warning("decoder check failed: %s", exc))
+    # after the first paint: importing the decoders on a worker still competes for the interpreter
+    QTimer.singleShot(300, lambda: window.jobs.submit(
+        check_decoders, tag="codecs", on_result=lambda _tag, problems: _show_decoder_problems(window, problems),
+        on_error=lambda _tag, exc: log.warning("decoder check failed: %s", exc)))
     paths = [Path(p) for p in [*args.paths, *args.extra]]
     if paths:
         QTimer.singleShot(0, lambda: window.open_paths(paths))

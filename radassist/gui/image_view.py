@@ -13,8 +13,8 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
@@ -29,8 +29,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from radassist.core.image import Window, XRayImage
 from radassist.gui.annotations import ViewState, corner_lines
+
+if TYPE_CHECKING:  # numpy loads with the first image, keeping the cold start short
+    import numpy as np
+
+    from radassist.core.image import Window, XRayImage
 
 ZOOM_MIN, ZOOM_MAX = 0.02, 32.0
 WHEEL_STEP = 1.2  # zoom factor per wheel notch
@@ -49,6 +53,8 @@ class _Overlay:
 
 def gray_qimage(u8: np.ndarray) -> QImage:
     """A QImage viewing ``u8`` (kept alive by the caller) without copying."""
+    import numpy as np
+
     u8 = np.ascontiguousarray(u8)
     h, w = u8.shape
     img = QImage(u8.data, w, h, w, QImage.Format.Format_Grayscale8)
@@ -57,6 +63,8 @@ def gray_qimage(u8: np.ndarray) -> QImage:
 
 
 def rgba_qimage(rgba: np.ndarray) -> QImage:
+    import numpy as np
+
     rgba = np.ascontiguousarray(rgba)
     h, w, _ = rgba.shape
     img = QImage(rgba.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
@@ -186,6 +194,8 @@ class ImageView(QWidget):
     def _render(self, *, preview: bool = False) -> None:
         if self._image is None:
             return
+        import numpy as np
+
         from radassist.core.display import render_uint8
 
         t0 = time.perf_counter()
@@ -313,6 +323,8 @@ class ImageView(QWidget):
     # --- overlays ----------------------------------------------------------------------------------
     def set_overlay(self, name: str, rgba: np.ndarray | None, opacity: float = 0.5, visible: bool = True) -> None:
         """Add or replace a named layer (RGBA uint8 HxWx4 at image resolution); ``None`` removes it."""
+        import numpy as np
+
         if rgba is None:
             self._overlays.pop(name, None)
             self.update()
@@ -321,7 +333,7 @@ class ImageView(QWidget):
         if rgba.ndim != 3 or rgba.shape[2] != 4 or rgba.dtype != np.uint8:
             raise ValueError(f"overlay {name!r} must be an HxWx4 uint8 array, got {rgba.shape} {rgba.dtype}")
         rgba = np.ascontiguousarray(rgba)
-        self._overlays[name] = _Overlay(rgba, rgba_qimage(rgba), float(np.clip(opacity, 0, 1)), bool(visible))
+        self._overlays[name] = _Overlay(rgba, rgba_qimage(rgba), min(max(float(opacity), 0.0), 1.0), bool(visible))
         self.update()
 
     def set_overlay_visible(self, name: str, visible: bool) -> None:
@@ -331,7 +343,7 @@ class ImageView(QWidget):
 
     def set_overlay_opacity(self, name: str, opacity: float) -> None:
         if name in self._overlays:
-            self._overlays[name].opacity = float(np.clip(opacity, 0, 1))
+            self._overlays[name].opacity = min(max(float(opacity), 0.0), 1.0)
             self.update()
 
     def overlay_names(self) -> list[str]:
@@ -485,6 +497,8 @@ class ImageView(QWidget):
         """Right-drag as in Weasis/RadiAnt: horizontal = width, vertical = level (down = higher level)."""
         if self._image is None:
             return
+        from radassist.core.image import Window
+
         d = self._image.display
         span = max(float(d.pixel_max - d.pixel_min), 1.0)
         if start is None:

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
@@ -31,13 +31,15 @@ from PySide6.QtWidgets import (
 
 from radassist import APP_NAME
 from radassist.config import Settings, save_settings
-from radassist.core.image import Window, XRayImage
 from radassist.gui import dialogs
 from radassist.gui.about_dialog import AboutDialog, SectionProvider
 from radassist.gui.annotations import window_text
 from radassist.gui.image_view import ImageView
 from radassist.gui.workers import JobRunner
 from radassist.gui.worklist import ScanResult, Worklist, scan_paths
+
+if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at start-up
+    from radassist.core.image import Window, XRayImage
 
 log = logging.getLogger(__name__)
 
@@ -449,6 +451,7 @@ class MainWindow(QMainWindow):
 
     def _rebuild_presets(self, image: XRayImage) -> None:
         from radassist.core.display import default_window
+        from radassist.core.image import Window
 
         menu = self.presets_menu
         menu.clear()
