@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from PySide6.QtCore import Qt
@@ -130,17 +129,6 @@ def test_extension_points(main_window):
 def test_shortcut_reference_lists_the_keys(main_window):
     rows = dict(main_window.shortcut_rows())
     assert rows["Open"] == "Ctrl+O" and rows["DICOM Tags"] == "Ctrl+T" and rows["Invert"] == "I"
-
-
-def test_gui_entry_point_does_not_import_tensorflow(tmp_path):
-    import subprocess
-
-    code = ("import sys; from radassist.gui.app import run_app; rc = run_app(['--exit-when-shown']); "
-            "assert rc == 0; print('TF' if 'tensorflow' in sys.modules else 'NO-TF')")
-    env = {"QT_QPA_PLATFORM": "offscreen", "RADASSIST_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
-    assert out.returncode == 0, out.stderr
-    assert "shown" in out.stdout and out.stdout.strip().endswith("NO-TF")
 
 
 def test_dropping_a_file_opens_it(main_window, dicom_file, qtbot):

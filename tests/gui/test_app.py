@@ -1,0 +1,43 @@
+"""Start-up: icon, settings problems, decoder check, and no TensorFlow on the way to the main window."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from radassist.gui import app, dialogs
+
+
+def test_app_icon_has_the_usual_sizes(qapp):
+    icon = app.app_icon()
+    assert not icon.isNull()
+    assert {s.width() for s in icon.availableSizes()} >= {16, 32, 48, 256}
+
+
+def test_broken_settings_file_falls_back_to_defaults_and_says_so(qtbot, radassist_home, monkeypatch):
+    (radassist_home / "config").mkdir(parents=True)
+    (radassist_home / "config" / "settings.json").write_text("{not json")
+    seen = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, exc: seen.append((title, str(exc))))
+    win = app.create_window(app.parse_args(["--size", "800x600"]))
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert win.settings.recent_files == () and win.size().toTuple() == (800, 600)
+    assert seen[0][0] == "Settings not loaded" and "settings.json" in seen[0][1]
+
+
+def test_missing_decoder_plugins_are_reported_as_a_warning(qtbot, monkeypatch):
+    seen = []
+    monkeypatch.setattr(dialogs, "show_warning", lambda parent, title, text, informative="": seen.append(text))
+    app._show_decoder_problems(None, ["JPEG 2000: pylibjpeg-openjpeg failed to load"])
+    app._show_decoder_problems(None, [])
+    assert len(seen) == 1 and "JPEG 2000" in seen[0]
+
+
+def test_gui_entry_point_does_not_import_tensorflow(tmp_path):
+    code = ("import sys; from radassist.gui.app import run_app; rc = run_app(['--exit-when-shown']); "
+            "assert rc == 0; print('TF' if 'tensorflow' in sys.modules else 'NO-TF')")
+    env = {"QT_QPA_PLATFORM": "offscreen", "RADASSIST_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "shown" in out.stdout and out.stdout.strip().endswith("NO-TF")
