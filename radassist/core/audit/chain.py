@@ -57,30 +57,38 @@ class VerifyResult:
         return self.ok
 
 
+def _sequence_text(v: Any) -> str:
+    if type(v) is not int:
+        raise TypeError("sequence is not an integer")
+    return str(v)
+
+
+def _compile_payload():
+    """One generated ``str.join`` of the canonical pieces in key order.
+
+    About 3x faster than a loop over the columns: verification of a long log is dominated by this.
+    A non-text value where text belongs raises TypeError (reported as a malformed record).
+    """
+    pieces = []
+    for prefix, i, kind in _PLAN:
+        value = f"enc(row[{i}])" if kind == 0 else f"seq(row[{i}])" if kind == 1 else f"row[{i}]"
+        pieces.append(f"{prefix!r}, {value}")
+    src = f"def payload(row, enc, seq):\n    return ''.join(({', '.join(pieces)}, '}}')).encode('utf-8')\n"
+    namespace: dict[str, Any] = {}
+    exec(compile(src, "<audit canonical payload>", "exec"), namespace)  # noqa: S102 - built from constants
+    return namespace["payload"]
+
+
+_payload = _compile_payload()
+
+
 def canonical_payload(row: Sequence[Any]) -> bytes:
     """The canonical JSON bytes a row's hash covers (every column except ``hash``).
 
     Equal to ``canonical.dumps_bytes`` of the record's fields with nested values parsed (a test checks
     this); composed from the stored text because that is 5-10x faster than parsing and re-serialising.
     """
-    enc = canonical.encode_str
-    parts = []
-    for prefix, i, kind in _PLAN:
-        v = row[i]
-        if kind == 0:
-            if not isinstance(v, str):
-                raise TypeError(f"{COLUMNS[i]} is not text")
-            parts.append(prefix + enc(v))
-        elif kind == 1:
-            if type(v) is not int:
-                raise TypeError("sequence is not an integer")
-            parts.append(prefix + str(v))
-        else:
-            if not isinstance(v, str):
-                raise TypeError(f"{COLUMNS[i]} is not JSON text")
-            parts.append(prefix + v)
-    parts.append("}")
-    return "".join(parts).encode("utf-8")
+    return _payload(row, canonical.encode_str, _sequence_text)
 
 
 def row_hash(row: Sequence[Any]) -> str:
@@ -138,7 +146,7 @@ def verify_rows(rows: Iterable[Sequence[Any]], *, head: tuple[int, str] | None =
     runs past it (records not appended by RadAssist) is reported too.
     """
     expected_seq, expected_prev, count = 1, GENESIS_HASH, 0
-    sha = hashlib.sha256
+    sha, payload, enc, seq_text = hashlib.sha256, _payload, canonical.encode_str, _sequence_text
     for row in rows:
         count += 1
         seq = row[_SEQ]
@@ -150,7 +158,7 @@ def verify_rows(rows: Iterable[Sequence[Any]], *, head: tuple[int, str] | None =
                 why = f"record {seq!r} is out of order or duplicated (expected {expected_seq}): inserted or reordered"
             return VerifyResult(False, count, expected_seq, why)
         try:
-            computed = sha(canonical_payload(row)).hexdigest()
+            computed = sha(payload(row, enc, seq_text)).hexdigest()
         except (TypeError, ValueError) as exc:
             return VerifyResult(False, count, seq, f"record {seq} is malformed ({exc}): it was edited")
         if computed != row[_HASH]:

@@ -146,7 +146,7 @@ def read_head(conn: sqlite3.Connection) -> tuple[int, str]:
     return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
 
-def iter_rows(conn: sqlite3.Connection, query: Query | None = None, *, batch: int = 5000) -> Iterator[tuple]:
+def iter_rows(conn: sqlite3.Connection, query: Query | None = None, *, batch: int = 500) -> Iterator[tuple]:
     where, params = (query or Query()).where("?")
     sql = SELECT_ROWS + where + " ORDER BY sequence"
     if query is not None and query.limit:
