@@ -167,9 +167,9 @@ class SQLiteStore(AuditStore):
     def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
         self.path = path
         self.location = str(path)
-        if not str(path).startswith("file:"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if not str(path).startswith("file:"):
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
             self._conn = connect(path, timeout=timeout)
             if schema_version(self._conn) != SCHEMA_VERSION:
                 migrate(self._conn)
