@@ -385,8 +385,12 @@ def convert_to_tflite(model: Any, out_path: Path, *, float16: bool = False) -> P
     if float16:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.target_spec.supported_types = [tf.float16]
+    import contextlib
+    import io
+
     try:
-        blob = converter.convert()
+        with contextlib.redirect_stdout(io.StringIO()):  # the converter prints every captured variable
+            blob = converter.convert()
     except Exception as exc:  # converter errors are long and technical; keep them but say what failed
         raise ModelError(f"TFLite conversion failed: {exc}") from exc
     out_path.write_bytes(blob)

@@ -1,0 +1,348 @@
+"""The inference engine: one ``Engine`` over two runtimes that give the same results.
+
+- **LiteRT** (``ai_edge_litert``, XNNPACK) runs the package's ``.tflite`` on the CPU. It imports in
+  milliseconds, so the app and ``predict`` never wait for TensorFlow (about 4 s to import).
+- **TensorFlow** runs the package's ``.keras`` model through one compiled ``tf.function`` (never eager per
+  image) for the GPU, and on request on the CPU (parity checks, benchmarks).
+
+Device policy: ``auto`` uses the GPU when TensorFlow is installed and sees one, else LiteRT on the CPU;
+``cpu``; ``gpu`` (DeviceUnavailableError when there is none). ``auto`` checks cheaply first (is TensorFlow
+installed at all, is there an NVIDIA device node) so a CPU-only workstation never imports TensorFlow. A
+GPU that fails falls back to the CPU with a logged warning. Every prediction says which device ran it.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelError, RadAssistError
+from radassist.core.models import ModelPackage, load_package, resolve
+from radassist.core.preprocess import model_input
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "gpu")
+RUNTIMES = ("litert", "tensorflow")
+GPU_INSTALL_HINT = "Install the GPU extra (pip install 'radassist[gpu]') on a machine with an NVIDIA GPU, or use --device cpu."
+
+
+# --- device policy ------------------------------------------------------------------------------------
+def requested_device(explicit: str | None = None, env: dict[str, str] | None = None) -> str:
+    """``--device`` beats ``RADASSIST_DEVICE``, which beats the settings file; default ``auto``."""
+    env = os.environ if env is None else env
+    if explicit:
+        device = explicit
+    elif env.get("RADASSIST_DEVICE"):
+        device = env["RADASSIST_DEVICE"]
+    else:
+        try:
+            from radassist.config import load_settings
+
+            device = load_settings(env=env).device
+        except RadAssistError:
+            device = "auto"
+    device = device.strip().lower()
+    if device not in DEVICES:
+        raise ConfigError(f"Unknown device {device!r}.", hint=f"Use one of: {', '.join(DEVICES)}.")
+    return device
+
+
+def tensorflow_installed() -> bool:
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def gpu_probe(env: dict[str, str] | None = None) -> bool:
+    """Cheap guess whether a GPU could be there, without importing TensorFlow."""
+    env = os.environ if env is None else env
+    cvd = env.get("CUDA_VISIBLE_DEVICES")
+    if cvd is not None and cvd.strip() in ("", "-1"):
+        return False
+    return bool(glob.glob("/dev/nvidia[0-9]*")) or bool(glob.glob("/dev/dxg"))  # Linux / WSL2
+
+
+def tensorflow_gpus() -> list[str]:
+    import tensorflow as tf
+
+    return [d.name for d in tf.config.list_physical_devices("GPU")]
+
+
+def gpu_available(env: dict[str, str] | None = None) -> bool:
+    """TensorFlow installed AND a device node present AND TensorFlow lists a GPU (imports TF only then)."""
+    if not tensorflow_installed() or not gpu_probe(env):
+        return False
+    try:
+        return bool(tensorflow_gpus())
+    except Exception as exc:  # a broken CUDA install must not stop the CPU path
+        log.warning("TensorFlow could not list GPUs (%s); using the CPU", exc)
+        return False
+
+
+def choose_device(requested: str, env: dict[str, str] | None = None) -> str:
+    """``cpu`` or ``gpu`` for a requested ``auto|cpu|gpu``."""
+    if requested == "cpu":
+        return "cpu"
+    if requested == "gpu":
+        if not tensorflow_installed():
+            raise DeviceUnavailableError("The GPU was requested but TensorFlow is not installed.", hint=GPU_INSTALL_HINT)
+        if not gpu_probe(env):
+            raise DeviceUnavailableError("The GPU was requested but this machine has no usable GPU "
+                                         "(no NVIDIA device, or CUDA_VISIBLE_DEVICES hides it).", hint=GPU_INSTALL_HINT)
+        return "gpu"
+    # auto: a GPU only when one is cheaply plausible; the TensorFlow runtime confirms it when it loads
+    return "gpu" if tensorflow_installed() and gpu_probe(env) else "cpu"
+
+
+# --- records ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Finding:
+    label: str
+    probability: float  # calibrated: sigmoid(logit / T)
+    threshold: float
+    positive: bool
+
+    def to_record(self) -> dict[str, Any]:
+        return {"label": self.label, "probability": round(float(self.probability), 6),
+                "threshold": float(self.threshold), "positive": bool(self.positive)}
+
+
+@dataclass(frozen=True, eq=False)
+class Prediction:
+    """One image's model output. ``cam`` (h, w, L) is feature map x dense kernel (CAM = Grad-CAM here)."""
+
+    findings: tuple[Finding, ...]
+    logits: np.ndarray  # (L,)
+    cam: np.ndarray | None  # (h, w, L) float32
+    features: np.ndarray | None  # (C,) pooled backbone features
+    device: str  # "cpu" or "gpu": what actually ran it
+    runtime: str  # "litert" or "tensorflow"
+    model: dict[str, str]  # id, version, sha256
+    timings_ms: dict[str, float]
+
+
+def calibrate(logits: np.ndarray, temperature: Sequence[float]) -> np.ndarray:
+    z = np.asarray(logits, dtype=np.float64) / np.asarray(temperature, dtype=np.float64)
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# --- runtimes -----------------------------------------------------------------------------------------
+class LiteRTRuntime:
+    """The package's .tflite through LiteRT's signature runner (input "image", outputs by name)."""
+
+    name = "litert"
+    device = "cpu"
+
+    def __init__(self, package: ModelPackage, *, role: str = "tflite", num_threads: int = 2) -> None:
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as exc:
+            raise DeviceUnavailableError("The LiteRT runtime (ai-edge-litert) is not installed.",
+                                         hint="pip install ai-edge-litert") from exc
+        path = package.path(role)
+        try:
+            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+            self._runner = self._interpreter.get_signature_runner()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(f"LiteRT cannot load {path}: {exc}", hint="Reinstall the model package.") from exc
+        self._lock = threading.Lock()  # one interpreter: invocations must not overlap
+
+    def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        with self._lock:
+            out = self._runner(image=np.ascontiguousarray(x, dtype=np.float32))
+            return {k: np.array(v) for k, v in out.items()}  # copy: the runner reuses its buffers
+
+
+class TensorFlowRuntime:
+    """The package's .keras model in one compiled tf.function; on ``/GPU:0`` for the GPU."""
+
+    name = "tensorflow"
+
+    def __init__(self, package: ModelPackage, *, device: str = "cpu", role: str = "keras") -> None:
+        if not tensorflow_installed():
+            raise DeviceUnavailableError("The TensorFlow runtime was requested but TensorFlow is not installed.",
+                                         hint=GPU_INSTALL_HINT)
+        import keras
+        import tensorflow as tf
+
+        self.device = device
+        if device == "gpu" and not tf.config.list_logical_devices("GPU"):
+            raise DeviceUnavailableError("TensorFlow sees no GPU (driver, CUDA libraries or the "
+                                         "tensorflow[and-cuda] install are missing).", hint=GPU_INSTALL_HINT)
+        self._tf_device = "/GPU:0" if device == "gpu" else "/CPU:0"
+        path = package.path(role)
+        try:
+            with tf.device(self._tf_device):
+                model = keras.saving.load_model(path, compile=False)
+        except Exception as exc:
+            raise ModelError(f"TensorFlow cannot load {path}: {exc}", hint="Reinstall the model package.") from exc
+        h, w = package.card.input_size
+        spec = tf.TensorSpec((None, h, w, 3), tf.float32, name="image")
+
+        @tf.function(input_signature=[spec], reduce_retracing=True)
+        def serve(image):
+            out = model(image, training=False)
+            return out if isinstance(out, dict) else {"logits": out}
+
+        self._model = model
+        self._serve = serve
+        self._tf = tf
+        self._lock = threading.Lock()
+
+    def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        with self._lock, self._tf.device(self._tf_device):
+            out = self._serve(self._tf.constant(x, dtype=self._tf.float32))
+        return {k: v.numpy() for k, v in out.items()}
+
+
+def make_runtime(package: ModelPackage, device: str, runtime: str | None = None, *, num_threads: int = 2):
+    runtime = runtime or ("tensorflow" if device == "gpu" else "litert")
+    if runtime == "litert":
+        if device == "gpu":
+            raise DeviceUnavailableError("LiteRT runs on the CPU here.", hint="Use --device cpu or the TensorFlow runtime.")
+        return LiteRTRuntime(package, num_threads=num_threads)
+    if runtime == "tensorflow":
+        return TensorFlowRuntime(package, device=device)
+    raise ConfigError(f"Unknown runtime {runtime!r}.", hint=f"Use one of: {', '.join(RUNTIMES)}.")
+
+
+# --- the engine ---------------------------------------------------------------------------------------
+class Engine:
+    """Lazy, thread-safe, load-once model runner. Nothing is read from disk until the first use."""
+
+    def __init__(self, model: str | Path | ModelPackage | None = None, *, device: str | None = None,
+                 runtime: str | None = None, batch_size: int = 16, num_threads: int = 2,
+                 env: dict[str, str] | None = None) -> None:
+        self._model_ref = model
+        self._requested = requested_device(device, env)
+        self._runtime_name = runtime
+        if runtime is not None and runtime not in RUNTIMES:
+            raise ConfigError(f"Unknown runtime {runtime!r}.", hint=f"Use one of: {', '.join(RUNTIMES)}.")
+        self._env = env
+        self.batch_size = max(1, int(batch_size))
+        self.num_threads = num_threads
+        self._lock = threading.Lock()
+        self._package: ModelPackage | None = None
+        self._runtime = None
+        self.load_ms: float | None = None
+        self.fallback_reason: str | None = None
+
+    # loading -------------------------------------------------------------------------------------
+    @property
+    def requested(self) -> str:
+        return self._requested
+
+    @property
+    def loaded(self) -> bool:
+        return self._runtime is not None
+
+    def load(self) -> Engine:
+        """Load the package and the runtime once; later and concurrent calls wait and reuse it."""
+        if self._runtime is not None:
+            return self
+        with self._lock:
+            if self._runtime is None:
+                t0 = time.perf_counter()
+                package = self._model_ref if isinstance(self._model_ref, ModelPackage) else \
+                    load_package(resolve(self._model_ref))
+                if package.card.task != "classification":
+                    raise ModelError(f"{package.card.ref} is a {package.card.task} model, not a classifier.",
+                                     hint="Choose a classification package with --model.")
+                device = choose_device(self._requested, self._env)
+                self._runtime = self._start_runtime(package, device)
+                self._package = package
+                self.load_ms = (time.perf_counter() - t0) * 1000
+                log.info("loaded %s on %s (%s) in %.0f ms", package.card.ref, self._runtime.device,
+                         self._runtime.name, self.load_ms)
+        return self
+
+    def _start_runtime(self, package: ModelPackage, device: str):
+        if device != "gpu":
+            return make_runtime(package, "cpu", self._runtime_name, num_threads=self.num_threads)
+        try:
+            return make_runtime(package, "gpu", self._runtime_name)
+        except RadAssistError as exc:
+            if self._requested == "gpu" and isinstance(exc, DeviceUnavailableError):
+                raise
+            return self._fall_back(package, exc)
+
+    def _fall_back(self, package: ModelPackage, exc: BaseException):
+        self.fallback_reason = f"GPU failed ({exc}); using the CPU"
+        log.warning("GPU runtime failed for %s: %s. Falling back to the CPU (LiteRT).", package.card.ref, exc)
+        runtime = "litert" if package.has("tflite") else "tensorflow"
+        return make_runtime(package, "cpu", runtime, num_threads=self.num_threads)
+
+    @property
+    def package(self) -> ModelPackage:
+        return self.load()._package  # type: ignore[return-value]
+
+    @property
+    def device(self) -> str:
+        return self.load()._runtime.device
+
+    @property
+    def runtime(self) -> str:
+        return self.load()._runtime.name
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return self.package.identity
+
+    # running -------------------------------------------------------------------------------------
+    def run_batch(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        """Raw outputs for preprocessed inputs (N, H, W, 3); a GPU failure falls back to the CPU once."""
+        self.load()
+        try:
+            return self._runtime.run(x)
+        except Exception as exc:
+            if self._runtime.device != "gpu":
+                raise ModelError(f"The model failed to run: {exc}") from exc
+            with self._lock:
+                if self._runtime.device == "gpu":
+                    self._runtime = self._fall_back(self._package, exc)
+            return self._runtime.run(x)
+
+    def preprocess(self, image: Any) -> np.ndarray:
+        return model_input(image, self.package.card.input_size)
+
+    def predict(self, images: Sequence[Any]) -> list[Prediction]:
+        """Calibrated, thresholded findings (+ CAM and pooled features) for XRayImages or uint8 arrays."""
+        self.load()
+        card = self._package.card
+        out: list[Prediction] = []
+        for start in range(0, len(images), self.batch_size):
+            chunk = images[start:start + self.batch_size]
+            t0 = time.perf_counter()
+            x = np.stack([self.preprocess(im) for im in chunk])
+            t1 = time.perf_counter()
+            raw = self.run_batch(x)
+            t2 = time.perf_counter()
+            logits = np.asarray(raw["logits"], dtype=np.float32).reshape(len(chunk), -1)
+            probs = calibrate(logits, card.temperature)
+            cams = raw.get("cam")
+            feats = raw.get("features")
+            n = len(chunk)
+            timings = {"preprocess": (t1 - t0) * 1000 / n, "inference": (t2 - t1) * 1000 / n}
+            for i in range(n):
+                findings = tuple(
+                    Finding(label, float(probs[i, j]), card.thresholds[label], bool(probs[i, j] >= card.thresholds[label]))
+                    for j, label in enumerate(card.labels))
+                out.append(Prediction(
+                    findings=findings, logits=logits[i],
+                    cam=None if cams is None else np.asarray(cams[i], dtype=np.float32),
+                    features=None if feats is None else np.asarray(feats[i], dtype=np.float32),
+                    device=self._runtime.device, runtime=self._runtime.name, model=self._package.identity,
+                    timings_ms={k: round(v, 3) for k, v in timings.items()}))
+        return out
+
+    def predict_one(self, image: Any) -> Prediction:
+        return self.predict([image])[0]
