@@ -1,0 +1,150 @@
+"""The review model: accept or correct each finding, note, sign off; every step audited, nothing erased."""
+
+from __future__ import annotations
+
+import pytest
+
+from radassist.core.audit import Outbox, open_store
+from radassist.core.errors import AuditWriteError, ReviewError
+from radassist.core.review import Review, history
+from tests.core.audit._factory import analysis_record
+
+
+def _record(p: float = 0.83, *, labels=("pneumonia",)) -> dict:
+    rec = analysis_record(3)
+    rec["findings"] = [{"label": lab, "probability": p, "threshold": 0.42, "positive": p >= 0.42} for lab in labels]
+    return rec
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = open_store(tmp_path / "audit.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def box(store, tmp_path):
+    return Outbox(store, spool_path=tmp_path / "spool.jsonl")
+
+
+def test_accepting_records_what_was_shown_and_decided(box, store):
+    rec = _record()
+    review = Review(rec, "dr.alice", box, workstation="ws-7")
+    review.image_opened()
+    review.prediction_shown()
+    d = review.accept("pneumonia")
+    assert d.kind == "finding_accepted" and d.value == "present" and d.ai_value == "present" and d.saved
+    opened, shown, accepted = store.query()
+    assert [r.event.event_type for r in (opened, shown, accepted)] == ["image_opened", "prediction_shown",
+                                                                        "finding_accepted"]
+    e = accepted.event
+    assert (e.user, e.workstation) == ("dr.alice", "ws-7")
+    assert (e.pixel_sha256, e.sop_instance_uid, e.study_instance_uid) == (
+        rec["image"]["pixel_sha256"], rec["image"]["sop_instance_uid"], rec["image"]["study_instance_uid"])
+    assert e.model == {"id": "pneumonia-mnv2", "version": "1.0.0", "sha256": "ab" * 32,
+                       "thresholds": {"pneumonia": 0.42}}
+    assert e.ai_output == rec == shown.event.ai_output  # the AI output as shown, unchanged
+    assert e.decision["value"] == "present" and e.decision["action"] == "accept"
+    assert e.previous == {"value": "present", "source": "ai", "probability": 0.83, "threshold": 0.42}
+    assert e.reason == ""
+
+
+def test_disagreeing_needs_a_reason(box, store):
+    review = Review(_record(0.83), "dr.alice", box)
+    with pytest.raises(ReviewError, match="reason"):
+        review.correct("pneumonia", "absent", "")
+    with pytest.raises(ReviewError, match="reason"):
+        review.decide("pneumonia", False)
+    assert store.query() == []  # nothing half-recorded
+    d = review.correct("pneumonia", False, "rib overlap, not consolidation")
+    assert (d.kind, d.value, d.ai_value, d.reason) == ("finding_corrected", "absent", "present",
+                                                        "rib overlap, not consolidation")
+    [r] = store.query()
+    assert r.event.decision["action"] == "correct" and r.event.reason == "rib overlap, not consolidation"
+
+
+def test_marking_what_the_ai_said_is_an_acceptance(box):
+    review = Review(_record(0.1), "dr.alice", box)  # AI: absent
+    d = review.decide("pneumonia", "absent")
+    assert d.kind == "finding_accepted"
+
+
+def test_a_later_correction_supersedes_but_never_erases(box, store):
+    rec = _record(0.83)  # AI: present
+    first = Review(rec, "dr.alice", box)
+    first.correct("pneumonia", "absent", "rib overlap")
+    first.sign_off()
+    with pytest.raises(ReviewError, match="signed off"):
+        first.accept("pneumonia")
+
+    reopened = Review(rec, "dr.bob", box)  # reopening shows the history
+    assert [d.kind for d in reopened.decisions] == ["finding_corrected", "signed_off"]
+    assert reopened.current()["pneumonia"].value == "absent"
+    with pytest.raises(ReviewError, match="Changing pneumonia from absent .decided by dr.alice. needs a reason"):
+        reopened.accept("pneumonia")  # agrees with the AI, but overturns a colleague
+    assert reopened.accept_all() == []  # "accept all" never overturns an earlier decision
+    d = reopened.decide("pneumonia", "present", "consolidation on the lateral view")
+    assert d.kind == "finding_accepted"
+    assert d.previous["source"] == "reviewer" and d.previous["user"] == "dr.alice"
+    assert d.previous["value"] == "absent" and d.previous["sequence"] == 1
+
+    h = history(store, rec["image"]["pixel_sha256"])
+    assert [(x.kind, x.user, x.value, x.superseded) for x in h] == [
+        ("finding_corrected", "dr.alice", "absent", True),
+        ("signed_off", "dr.alice", "", True),  # a later decision reopened the review
+        ("finding_accepted", "dr.bob", "present", False),
+    ]
+    assert store.verify().ok
+
+
+def test_sign_off_needs_every_finding_decided(box, store):
+    review = Review(_record(0.9, labels=("pneumonia", "effusion")), "dr.alice", box)
+    review.accept("pneumonia")
+    with pytest.raises(ReviewError, match="effusion"):
+        review.sign_off()
+    review.add_note("compare with the film from last week")
+    assert review.accept_all()[0].label == "effusion"
+    s = review.sign_off()
+    assert review.signed_off and s.kind == "signed_off"
+    last = store.query()[-1].event
+    assert last.decision == {"findings": {"pneumonia": "present", "effusion": "present"}}
+    note = store.query(event_types=["note_added"])[0].event
+    assert note.details == {"note": "compare with the film from last week"}
+
+
+def test_unknown_finding_and_missing_reviewer_are_refused(box):
+    with pytest.raises(ReviewError):
+        Review(_record(), "  ", box)
+    with pytest.raises(ReviewError, match="No finding 'edema'"):
+        Review(_record(), "dr.alice", box).accept("edema")
+    with pytest.raises(ReviewError, match="image identity"):
+        Review({"findings": []}, "dr.alice", box)
+
+
+def test_no_patient_identifier_reaches_the_audit_store(box, store, tmp_path):
+    rec = _record()
+    rec["PatientName"] = "DOE^JANE"
+    rec["image"]["PatientID"] = "MRN-4711"
+    rec["meta"] = {"patient": {"PatientName": "DOE^JANE"}, "Modality": "CR"}
+    review = Review(rec, "dr.alice", box)
+    review.prediction_shown()
+    review.correct("pneumonia", "absent", "artefact")
+    review.sign_off()
+    store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite3*"))
+    assert b"DOE^JANE" not in raw and b"MRN-4711" not in raw and b"Modality" in raw
+
+
+def test_a_decision_that_cannot_be_saved_stays_visible_and_is_retried(box, store):
+    review = Review(_record(), "dr.alice", box)
+    store._conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(AuditWriteError, match="not yet saved"):
+        review.correct("pneumonia", "absent", "artefact")
+    [unsaved] = review.unsaved()
+    assert unsaved.value == "absent" and not unsaved.saved
+    assert review.current()["pneumonia"].value == "absent"  # the UI shows it, marked "not yet saved"
+    store._conn.execute("PRAGMA query_only = OFF")
+    review.retry()
+    assert review.unsaved() == [] and review.decisions[0].sequence == 1
+    assert store.query()[0].event.reason == "artefact"
