@@ -1,0 +1,177 @@
+"""``radassist predict PATH... [--json] [--device auto|cpu|gpu] [--model ID_OR_DIR] [--heatmap-dir DIR]
+[--mask-dir DIR]``: gate + findings for files and folders (searched recursively).
+
+With ``--json`` one JSON object per input line (status ok | rejected | error). Exit 0 when every input
+was processed (rejections included), 1 when any input errored (the others are still processed), 2 for
+usage errors (bad option, unknown model, unavailable device).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from radassist.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+
+CHUNK = 16  # images loaded and analysed together: batching the gate and the classifier
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("predict", help="findings for chest X-ray files or folders",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", metavar="PATH", help="DICOM/PNG/JPEG files or folders (recursive)")
+    p.add_argument("--json", action="store_true", help="one JSON object per input line")
+    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default=None,
+                   help="default: RADASSIST_DEVICE, else the setting, else auto")
+    p.add_argument("--model", default=None, help="model id, id@version or package folder (default: bundled)")
+    p.add_argument("--heatmap-dir", type=Path, default=None,
+                   help="write <stem>_<label>.png (raw heatmap) and <stem>_<label>_overlay.png")
+    p.add_argument("--mask-dir", type=Path, default=None, help="write <stem>_lungs.png (0/255)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from radassist.cli._common import emit_json, iter_inputs
+    from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelError, ModelNotFoundError
+    from radassist.core.inference import Engine
+    from radassist.core.ood import OodGate
+
+    try:
+        engine = Engine(args.model or None, device=args.device).load()
+        gate = OodGate.load()
+    except (ModelNotFoundError, DeviceUnavailableError, ConfigError) as exc:
+        print(f"radassist predict: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    segmenter, lung_note = None, ""
+    want_overlays = args.heatmap_dir is not None or args.mask_dir is not None
+    if want_overlays:
+        try:
+            from radassist.core.segmentation import LungSegmenter
+
+            segmenter = LungSegmenter.load()
+        except (ModelError, ImportError) as exc:
+            lung_note = f"lung segmentation unavailable: {exc}"
+            if args.mask_dir is not None:
+                print(f"radassist predict: {lung_note}", file=sys.stderr)
+        for d in (args.heatmap_dir, args.mask_dir):
+            if d is not None:
+                d.mkdir(parents=True, exist_ok=True)
+    if engine.fallback_reason:
+        print(f"radassist predict: warning: {engine.fallback_reason}", file=sys.stderr)
+
+    paths = list(iter_inputs(args.paths))
+    if not paths:
+        print("radassist predict: no image files found in the given paths", file=sys.stderr)
+        return EXIT_INPUT_FAILED
+    failed = False
+    if not args.json:
+        _table_header()
+    for start in range(0, len(paths), CHUNK):
+        for rec in _process(paths[start:start + CHUNK], engine, gate, segmenter, args, lung_note):
+            failed |= rec["status"] == "error"
+            if args.json:
+                emit_json(rec)
+            else:
+                _table_row(rec)
+    return EXIT_INPUT_FAILED if failed else EXIT_OK
+
+
+def _process(paths: list[Path], engine, gate, segmenter, args, lung_note: str) -> list[dict]:
+    from radassist.core.analysis import analyze_many
+    from radassist.core.errors import RadAssistError
+    from radassist.core.io import load_image
+
+    records: dict[int, dict] = {}
+    loaded, load_ms = [], {}
+    for i, path in enumerate(paths):
+        t0 = time.perf_counter()
+        try:
+            image = load_image(path)
+        except RadAssistError as exc:
+            records[i] = _error(path, exc)
+            continue
+        load_ms[i] = (time.perf_counter() - t0) * 1000
+        loaded.append((i, image))
+    want_explain = args.heatmap_dir is not None or args.mask_dir is not None
+    try:
+        results = analyze_many([im for _, im in loaded], engine=engine, gate=gate, segmenter=segmenter,
+                               explain=want_explain)
+    except RadAssistError:  # one bad image in the batch: analyse one by one to isolate it
+        results = []
+        for _, im in loaded:
+            try:
+                results.extend(analyze_many([im], engine=engine, gate=gate, segmenter=segmenter, explain=want_explain))
+            except RadAssistError as exc:
+                results.append(exc)
+    for (i, image), a in zip(loaded, results, strict=True):
+        path = paths[i]
+        if isinstance(a, Exception):
+            records[i] = _error(path, a)
+            continue
+        try:
+            heat_paths, mask_path = _write_outputs(path, image, a, args)
+        except OSError as exc:
+            records[i] = _error(path, exc)
+            continue
+        rec = a.to_record(heatmap_paths=heat_paths, mask_path=mask_path)
+        rec["timings_ms"] = {"load": round(load_ms[i], 3), **rec["timings_ms"],
+                             "total": round(load_ms[i] + rec["timings_ms"].get("total", 0.0), 3)}
+        if lung_note and a.status == "ok":
+            rec["notes"].append(lung_note)
+        out = {"path": str(path), "status": a.status}
+        if a.status != "ok":
+            out["message"] = a.message
+        out.update({k: v for k, v in rec.items() if k not in ("status", "message")})
+        records[i] = out
+    return [records[i] for i in range(len(paths))]
+
+
+def _error(path: Path, exc: Exception) -> dict:
+    code = getattr(exc, "code", "io_error")
+    return {"path": str(path), "status": "error", "message": str(exc), "error_code": code, "image_sha256": None,
+            "findings": [], "ood": None}
+
+
+def _write_outputs(path: Path, image, a, args) -> tuple[dict[str, str], str | None]:
+    import cv2
+
+    heat_paths: dict[str, str] = {}
+    mask_path = None
+    stem = path.stem
+    if args.heatmap_dir is not None and a.heatmaps:
+        from radassist.core.display import render_uint8
+        from radassist.core.explain import blend
+
+        gray = render_uint8(image)
+        for label, h in a.heatmaps.items():
+            raw = args.heatmap_dir / f"{stem}_{label}.png"
+            over = args.heatmap_dir / f"{stem}_{label}_overlay.png"
+            _imwrite(cv2, raw, h.to_uint8())
+            _imwrite(cv2, over, cv2.cvtColor(blend(gray, h), cv2.COLOR_RGB2BGR))
+            heat_paths[label] = str(raw)
+    if args.mask_dir is not None and a.lung_mask is not None:
+        mask_path = str(args.mask_dir / f"{stem}_lungs.png")
+        _imwrite(cv2, Path(mask_path), a.lung_mask.to_uint8())
+    return heat_paths, mask_path
+
+
+def _imwrite(cv2, path: Path, img) -> None:
+    if not cv2.imwrite(str(path), img):
+        raise OSError(f"could not write {path}")
+
+
+def _table_header() -> None:
+    print(f"{'status':<9} {'finding':<12} {'prob':>6} {'thr':>6} {'call':<9} {'device':<6} path")
+
+
+def _table_row(rec: dict) -> None:
+    if rec["status"] == "ok":
+        for f in rec["findings"]:
+            call = "POSITIVE" if f["positive"] else "negative"
+            print(f"{'ok':<9} {f['label']:<12} {f['probability']:>6.3f} {f['threshold']:>6.3f} {call:<9} "
+                  f"{rec['device']:<6} {rec['path']}")
+    else:
+        print(f"{rec['status']:<9} {'-':<12} {'':>6} {'':>6} {'':<9} {rec.get('device', '-') or '-':<6} "
+              f"{rec['path']}: {rec.get('message', '')}")

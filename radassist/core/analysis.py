@@ -1,0 +1,177 @@
+"""One image's complete AI result: gate, findings, heatmaps, lungs, as one immutable ``Analysis``.
+
+The GUI draws it, ``predict --json`` prints ``to_record()``, and the audit log stores that same record as
+"the AI output as shown". The record carries the image identity (pixel SHA-256, SOP/Study UIDs) and never
+a patient name or ID.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from radassist.core.inference import Engine, Finding, Prediction
+
+#: below this share of heatmap mass inside the lungs the model may be looking at markers or borders
+LOW_LUNG_SHARE = 0.5
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    status: str  # "ok" or "rejected"
+    image_sha256: str
+    sop_instance_uid: str
+    study_instance_uid: str
+    image_shape: tuple[int, int]
+    model: dict[str, str]  # id, version, sha256 (sha256 of the model card, which pins every weight file)
+    device: str
+    runtime: str
+    ood: Any | None  # ood.OodDecision, None when no gate ran
+    gate_model: dict[str, str] | None
+    findings: tuple[Finding, ...] = ()
+    heatmaps: dict[str, Any] = field(default_factory=dict)  # label -> explain.Heatmap
+    lung_mask: Any | None = None  # segmentation.LungMask
+    heatmap_in_lungs: dict[str, float] = field(default_factory=dict)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    message: str = ""  # the refusal reason when rejected
+
+    @property
+    def accepted(self) -> bool:
+        return self.status == "ok"
+
+    def finding(self, label: str) -> Finding:
+        for f in self.findings:
+            if f.label == label:
+                return f
+        raise KeyError(label)
+
+    def to_record(self, *, heatmap_paths: dict[str, str] | None = None, mask_path: str | None = None) -> dict[str, Any]:
+        """JSON-safe (no arrays, no patient identifiers). A refused image carries no probability."""
+        findings = []
+        for f in self.findings:
+            rec = f.to_record()
+            if f.label in self.heatmap_in_lungs:
+                rec["heatmap_in_lungs"] = round(float(self.heatmap_in_lungs[f.label]), 4)
+            findings.append(rec)
+        rec: dict[str, Any] = {
+            "status": self.status,
+            "image_sha256": self.image_sha256,
+            "sop_instance_uid": self.sop_instance_uid or None,
+            "study_instance_uid": self.study_instance_uid or None,
+            "image_shape": list(self.image_shape),
+            "model": dict(self.model),
+            "device": self.device,
+            "runtime": self.runtime,
+            "findings": findings,
+            "ood": None if self.ood is None else {**self.ood.to_record(), "model": self.gate_model},
+            "heatmaps": {lb: (heatmap_paths or {}).get(lb) for lb in self.heatmaps},
+            "heatmap_empty": {lb: bool(h.empty) for lb, h in self.heatmaps.items()},
+            "lung_mask": mask_path,
+            "lung_area": None if self.lung_mask is None else {
+                "pixels": int(self.lung_mask.area_px),
+                "cm2": None if self.lung_mask.area_cm2 is None else round(float(self.lung_mask.area_cm2), 2),
+                "label": self.lung_mask.area_label},
+            "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
+            "notes": list(self.notes),
+        }
+        if self.message:
+            rec["message"] = self.message
+        return rec
+
+
+def _shape(image: Any) -> tuple[int, int]:
+    if isinstance(image, np.ndarray):
+        return (int(image.shape[0]), int(image.shape[1]))
+    return image.shape
+
+
+def _identity(image: Any) -> tuple[str, str, str]:
+    if isinstance(image, np.ndarray):
+        import hashlib
+
+        return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest(), "", ""
+    return image.pixel_sha256, image.sop_instance_uid, image.study_instance_uid
+
+
+def analyze(image: Any, *, engine: Engine, gate: Any = None, segmenter: Any = None,
+            explain: bool = True) -> Analysis:
+    """Gate -> classifier (+ CAM) -> heatmaps -> lungs for one XRayImage (or 8-bit array)."""
+    return analyze_many([image], engine=engine, gate=gate, segmenter=segmenter, explain=explain)[0]
+
+
+def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, segmenter: Any = None,
+                 explain: bool = True) -> list[Analysis]:
+    """The same for several images, batching the gate and the classifier (folder prediction)."""
+    if not len(images):
+        return []
+    t0 = time.perf_counter()
+    decisions = gate.check_many(images) if gate is not None else [None] * len(images)
+    t_gate = (time.perf_counter() - t0) * 1000 / len(images)
+    accepted = [i for i, d in enumerate(decisions) if d is None or d.accepted]
+    preds: dict[int, Prediction] = {}
+    if accepted:
+        for i, p in zip(accepted, engine.predict([images[i] for i in accepted]), strict=True):
+            preds[i] = p
+    base_notes: list[str] = []
+    if gate is None:
+        base_notes.append("No out-of-distribution gate ran: the input was not checked to be a frontal chest X-ray.")
+    gate_model = gate.identity if gate is not None else None
+    out = []
+    for i, image in enumerate(images):
+        sha, sop, study = _identity(image)
+        d = decisions[i]
+        common = {"image_sha256": sha, "sop_instance_uid": sop, "study_instance_uid": study,
+                  "image_shape": _shape(image), "model": engine.identity, "device": engine.device,
+                  "runtime": engine.runtime, "ood": d, "gate_model": gate_model}
+        if i not in preds:
+            out.append(Analysis(status="rejected", message=d.reason, notes=tuple(base_notes),
+                                timings_ms={"ood": round(t_gate, 3), "total": round(t_gate, 3)}, **common))
+            continue
+        p = preds[i]
+        timings = {"ood": t_gate, **p.timings_ms}
+        notes = list(base_notes)
+        heatmaps: dict[str, Any] = {}
+        if explain:
+            t1 = time.perf_counter()
+            heatmaps = _heatmaps(p, engine, _shape(image), notes)
+            timings["heatmap"] = (time.perf_counter() - t1) * 1000
+        lung_mask, shares = None, {}
+        if segmenter is not None:
+            t1 = time.perf_counter()
+            lung_mask = segmenter.segment(image)
+            timings["lungs"] = (time.perf_counter() - t1) * 1000
+            if heatmaps:
+                from radassist.core.segmentation import share_inside
+
+                shares = {lb: float(share_inside(h, lung_mask)) for lb, h in heatmaps.items()}
+                for lb, s in shares.items():
+                    if not heatmaps[lb].empty and s < LOW_LUNG_SHARE:
+                        notes.append(f"Only {s:.0%} of the {lb} heatmap lies inside the lungs: the model may be "
+                                     "relying on markers, text or borders.")
+        else:
+            notes.append("No lung mask: lung segmentation was not run or its package is not installed.")
+        timings["total"] = sum(v for k, v in timings.items() if k != "total")
+        out.append(Analysis(status="ok", findings=p.findings, heatmaps=heatmaps, lung_mask=lung_mask,
+                            heatmap_in_lungs=shares, timings_ms={k: round(v, 3) for k, v in timings.items()},
+                            notes=tuple(notes), **common))
+    return out
+
+
+def _heatmaps(p: Prediction, engine: Engine, shape: tuple[int, int], notes: list[str]) -> dict[str, Any]:
+    """Per finding: CAM from the same forward pass (the fast path), upsampled to the image size."""
+    if p.cam is None:
+        notes.append("This model package returns no class activation map; no heatmap.")
+        return {}
+    from radassist.core.explain import cam_to_heatmap
+
+    out = {}
+    for j, f in enumerate(p.findings):
+        out[f.label] = cam_to_heatmap(p.cam[..., j], shape)
+        if out[f.label].empty:
+            notes.append(f"No salient region for {f.label}.")
+    return out
