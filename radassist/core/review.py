@@ -91,6 +91,28 @@ def current_values(decisions: Iterable[Decision]) -> dict[str, Decision]:
     return cur
 
 
+def identity_of(image: Any) -> dict[str, str]:
+    """The audit identity of an ``XRayImage``: pixel SHA-256 and SOP/Study Instance UIDs, nothing else."""
+    return {"pixel_sha256": image.pixel_sha256, "sop_instance_uid": image.sop_instance_uid,
+            "study_instance_uid": image.study_instance_uid}
+
+
+def record_image_opened(sink: Outbox | AuditStore, identity: Mapping[str, str], user: str, *,
+                        details: Mapping[str, Any] | None = None) -> AuditRecord:
+    """The ``image_opened`` event, for a viewer that opens an image before (or without) its analysis.
+
+    ``details`` must not name the file: file names often carry the patient's name.
+    """
+    from radassist import __version__
+    from radassist.config import workstation
+
+    event = AuditEvent(ev.IMAGE_OPENED, user, workstation=workstation(), app_version=__version__,
+                       pixel_sha256=str(identity.get("pixel_sha256", "")),
+                       sop_instance_uid=str(identity.get("sop_instance_uid", "")),
+                       study_instance_uid=str(identity.get("study_instance_uid", "")), details=details)
+    return sink.append(event)
+
+
 def image_identity(record: Mapping[str, Any]) -> dict[str, str]:
     """Pixel SHA-256 and SOP/Study Instance UIDs from an analysis record (nested "image" or top level)."""
     src = record.get("image") if isinstance(record.get("image"), Mapping) else record
