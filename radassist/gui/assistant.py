@@ -1,0 +1,438 @@
+"""The AI assistant on top of the viewer: findings, overlays, the clinician's review and the audit trail.
+
+``install_assistant(window)`` adds the docks, menus, shortcuts and status-bar widgets to a MainWindow and
+follows ``window.image_loaded``: each opened image is audited (``image_opened``), analysed on a worker
+(``core.analysis.analyze``), shown (``prediction_shown``), and reviewed through ``core.review.Review``.
+Audit writes go through one ``Outbox``: a write that fails is kept, shown as "not yet saved" in the
+status bar and the review panel, and retried by a timer until the store takes it.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
+
+from radassist.gui.analysis_worker import AnalysisResult, AnalysisService, Models
+from radassist.gui.findings_panel import FindingsPanel
+from radassist.gui.overlay_controls import OverlayControls
+from radassist.gui.review_panel import UNSAVED_TEXT, ReviewPanel
+from radassist.gui.reviewer_identity import ReviewerIdentity
+
+log = logging.getLogger(__name__)
+
+#: how often pending audit records are retried
+RETRY_MS = 10_000
+
+
+def open_audit_store(location: str | None = None):
+    """The configured store; every failure to open it is an AuditWriteError (the outbox retries)."""
+    from radassist.core.audit import open_store
+    from radassist.core.errors import AuditWriteError
+
+    try:
+        return open_store(location or None)
+    except OSError as exc:
+        raise AuditWriteError(f"The audit store cannot be opened ({exc}).",
+                              hint="Check the disk and the folder's permissions.") from exc
+
+
+class Assistant(QObject):
+    """Owns the panels and the controllers; created by ``install_assistant``."""
+
+    def __init__(self, window: Any, *, loader: Callable[[], Models] | None = None, outbox: Any = None,
+                 retry_ms: int = RETRY_MS) -> None:
+        super().__init__(window)
+        from radassist.core.audit.outbox import Outbox
+
+        self.window = window
+        self.view = window.view
+        self.outbox = outbox if outbox is not None else \
+            Outbox(lambda: open_audit_store(window.settings.audit_url))
+        self.analysis = AnalysisService(self, loader or self._default_loader)
+        self.image = None  # the XRayImage under review
+        self.result: AnalysisResult | None = None
+        self.review: Any = None
+        self.audit_viewer: Any = None
+
+        self.findings = FindingsPanel()
+        self.overlays = OverlayControls(self.view)
+        self.review_panel = ReviewPanel()
+        self.identity = ReviewerIdentity(window, record=self.record_event)
+        top = QWidget()
+        lay = QVBoxLayout(top)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.findings)
+        lay.addWidget(self.overlays)
+        self.findings_dock = window.add_dock(top, "AI Findings", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.review_dock = window.add_dock(self.review_panel, "Review", Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.pending_label = QLabel("", window)
+        self.pending_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.pending_label.setToolTip("Audit records that could not be written yet; they are kept and retried.")
+        self.pending_label.hide()
+        window.add_status_widget(self.pending_label)
+        window.add_status_widget(self.identity.label)
+        self.retry_timer = QTimer(self)
+        self.retry_timer.setInterval(retry_ms)
+        self.retry_timer.timeout.connect(self.retry_pending)
+
+        self._build_menus()
+        window.add_about_section(self.model_card_section)
+
+        window.image_loaded.connect(self.on_image_loaded)
+        self.view.view_changed.connect(self._on_view_changed)
+        self.analysis.loading.connect(self.findings.show_loading_model)
+        self.analysis.loading.connect(lambda: window.status_message("Loading model…", 0))
+        self.analysis.loaded.connect(self._on_models_loaded)
+        self.analysis.finished.connect(self.on_analysis)
+        self.analysis.failed.connect(self.on_analysis_failed)
+        self.overlays.heatmap_shown.connect(self._on_heatmap_shown)
+        self.overlays.exported.connect(self._on_exported)
+        self.review_panel.write_failed.connect(self._on_write_failed)
+        self.review_panel.changed.connect(self.update_pending)
+        self.identity.changed.connect(self._on_reviewer_changed)
+        window.installEventFilter(self)
+        self.update_pending()
+        if self.pending_count():  # left over from an earlier session (the outbox's spool file)
+            self.retry_timer.start()
+
+    # --- building ----------------------------------------------------------------------------------
+    def _default_loader(self) -> Models:
+        from radassist.gui.analysis_worker import load_models
+
+        s = self.window.settings
+        return load_models(s.model or None, s.device or None)
+
+    def _build_menus(self) -> None:
+        w = self.window
+        file_menu = w.menu("&File")
+        quit_ = getattr(w, "act_quit", None)
+        if quit_ is not None and quit_ in file_menu.actions():
+            file_menu.insertAction(quit_, self.overlays.act_save)
+        else:
+            file_menu.addAction(self.overlays.act_save)
+        view_menu = w.menu("&View")
+        view_menu.addSeparator()
+        view_menu.addActions([self.overlays.act_heatmap, self.overlays.act_lungs])
+        for act in (self.overlays.act_heatmap, self.overlays.act_lungs, self.overlays.act_save):
+            w.addAction(act)
+        review_menu = w.menu("&Review")
+        review_menu.addActions(self.review_panel.create_actions(w))
+        review_menu.addSeparator()
+        for name in ("act_prev", "act_next"):  # the viewer's worklist navigation, reused
+            if hasattr(w, name):
+                review_menu.addAction(getattr(w, name))
+        self.act_audit = QAction("&Audit Trail…", w)
+        self.act_audit.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.act_audit.setStatusTip("Browse and verify the audit trail (the opening is recorded)")
+        self.act_audit.triggered.connect(lambda _c=False: self.show_audit_viewer())
+        w.addAction(self.act_audit)
+        tools = w.menu("&Tools")
+        tools.addSeparator()
+        tools.addActions([self.act_audit, self.identity.action])
+        self.act_model_card = QAction("&Model Card…", w)
+        self.act_model_card.setStatusTip("What the model is, how it was trained and validated, and its limits")
+        self.act_model_card.triggered.connect(lambda _c=False: self.show_model_card())
+        help_menu = w.menu("&Help")
+        about = getattr(w, "act_about", None)
+        if about is not None and about in help_menu.actions():
+            help_menu.insertAction(about, self.act_model_card)
+        else:
+            help_menu.addAction(self.act_model_card)
+
+    # --- images ------------------------------------------------------------------------------------
+    def on_image_loaded(self, image: Any) -> None:
+        """A full-resolution image is on screen: audit the opening, show its history, analyse it."""
+        from radassist.core.errors import RadAssistError
+        from radassist.core.review import Review, identity_of
+
+        self.image, self.result = image, None
+        self.overlays.clear()
+        self.findings.show_analysing()
+        try:  # the image's history shows at once; the findings join it when the analysis arrives
+            self.review = Review({"image": identity_of(image)}, self.identity.reviewer, self.outbox)
+        except RadAssistError as exc:
+            log.warning("no review for this image: %s", exc)
+            self.review = None
+        self.review_panel.set_review(self.review, message="Waiting for the AI findings…")
+        if self.review is not None:
+            h, w = image.shape
+            self._audit(lambda: self.review.image_opened({"format": image.source.format, "rows": h, "columns": w}))
+        self.analysis.analyze(image)
+
+    def _on_view_changed(self) -> None:
+        """A different image (e.g. a reduced first paint) replaced ours: drop our layers and findings."""
+        shown = self.view.image
+        if self.image is not None and shown is not None and shown is not self.image \
+                and shown.source.path != self.image.source.path:
+            self.image, self.result = None, None
+            self.overlays.clear()
+            self.findings.show_idle()
+            self.review_panel.set_review(None)
+            self.analysis.cancel()
+
+    def _on_models_loaded(self, models: Models) -> None:
+        engine = models.engine
+        try:
+            text = f"Model {engine.package.card.ref} loaded on {engine.device} ({engine.runtime})."
+        except Exception:  # noqa: BLE001 - only a status message
+            text = "Model loaded."
+        self.window.status_message(text)
+        if self.image is not None and self.result is None:
+            self.findings.show_analysing()
+
+    def on_analysis(self, result: AnalysisResult) -> None:
+        from radassist.core.errors import RadAssistError
+        from radassist.core.review import Review
+
+        if self.image is None or result.image.pixel_sha256 != self.image.pixel_sha256:
+            return
+        self.result = result
+        self.findings.show_result(result.analysis, result.models.notes)
+        prior = self.review.decisions if self.review is not None else None
+        try:
+            self.review = Review(review_record(result), self.identity.reviewer, self.outbox, prior=prior)
+        except RadAssistError as exc:
+            log.warning("this analysis cannot be reviewed: %s", exc)
+            self.review = None
+        message = ""
+        if self.review is not None and not self.review.findings:
+            message = "No AI findings to review for this image; you may still sign off your reading."
+        self.review_panel.set_review(self.review, message=message)
+        if self.review is not None:
+            self._audit(self.review.prediction_shown)
+        self.overlays.set_analysis(result.analysis)  # a heatmap left on is "viewed" now, after the prediction
+        self.window.status_message(f"AI findings in {result.seconds * 1000:.0f} ms.")
+
+    def on_analysis_failed(self, sha: str, exc: BaseException) -> None:
+        if self.image is None or sha != self.image.pixel_sha256:
+            return
+        if not _is_user_error(exc):
+            log.error("analysis failed", exc_info=(type(exc), exc, exc.__traceback__))
+        self.findings.show_error(exc)
+        self.review_panel.set_review(self.review, message="No AI findings: nothing to accept or correct.")
+
+    # --- audit -------------------------------------------------------------------------------------
+    def _audit(self, step: Callable[[], Any]) -> bool:
+        """Run an audit step; a failed write is kept by the outbox and reported, never raised."""
+        from radassist.core.errors import AuditWriteError
+
+        try:
+            step()
+        except AuditWriteError as exc:
+            self._on_write_failed(exc)
+            return False
+        self.update_pending()
+        return True
+
+    def record_event(self, event: Any) -> bool:
+        """Append an event that is not part of a review (settings changed, audit viewed, export)."""
+        return self._audit(lambda: self.outbox.append(event))
+
+    def _event(self, kind: str, **fields: Any) -> Any:
+        from radassist import __version__
+        from radassist.config import workstation
+        from radassist.core.audit.events import AuditEvent
+
+        return AuditEvent(kind, user=self.identity.reviewer, workstation=workstation(), app_version=__version__,
+                          **fields)
+
+    def _on_heatmap_shown(self, label: str) -> None:
+        if self.review is not None and label in self.review.findings:
+            self._audit(lambda: self.review.heatmap_viewed(label))
+
+    def _on_exported(self, path: Any) -> None:
+        from radassist.core.audit.events import EXPORT
+
+        ident = dict(self.review.identity) if self.review is not None else {}
+        self.record_event(self._event(EXPORT, details={"what": "image_with_overlays",
+                                                       "overlays": self.overlays.visible_layers()}, **ident))
+        self.window.status_message(f"Saved {path}")
+
+    def _on_write_failed(self, exc: BaseException) -> None:
+        self.update_pending()
+        self.window.status_message(f"Could not write to the audit trail: {getattr(exc, 'message', exc)} "
+                                   "Your decision is kept and will be retried.", 15_000)
+        if not self.retry_timer.isActive():
+            self.retry_timer.start()
+
+    def pending_count(self) -> int:
+        return len(self.outbox.pending())
+
+    def update_pending(self) -> None:
+        n = self.pending_count()
+        self.pending_label.setText(f"⚠ {n} audit record(s) {UNSAVED_TEXT} — retrying" if n else "")
+        self.pending_label.setVisible(bool(n))
+
+    def retry_pending(self) -> int:
+        """Timer slot: write what is pending; returns how many records were saved now."""
+        from radassist.core.errors import AuditWriteError
+
+        if not self.pending_count():
+            self.retry_timer.stop()
+            self.update_pending()
+            return 0
+        try:
+            saved = len(self.outbox.flush())
+        except AuditWriteError as exc:
+            log.info("audit retry failed: %s", exc.message)
+            saved = 0
+        else:
+            self.retry_timer.stop()
+            self.window.status_message(f"Saved {saved} audit record(s) that were waiting.")
+        self.update_pending()
+        self.review_panel.refresh()
+        return saved
+
+    # --- reviewer, audit viewer, model card --------------------------------------------------------
+    def _on_reviewer_changed(self, name: str) -> None:
+        """New decisions on the image on screen are made under the new name."""
+        from radassist.core.review import Review
+
+        if self.review is not None and self.result is not None:
+            self.review = Review(review_record(self.result), name, self.outbox, prior=self.review.decisions)
+            self.review_panel.set_review(self.review)
+        self.window.status_message(f"Reviewing as {name}.")
+
+    def show_audit_viewer(self) -> Any:
+        """Record the opening (``audit_viewed``), then show the trail."""
+        from radassist.core.audit.events import AUDIT_VIEWED
+        from radassist.core.errors import AuditError
+        from radassist.gui import dialogs
+        from radassist.gui.audit_viewer import AuditViewer
+
+        self.record_event(self._event(AUDIT_VIEWED, details={"view": "audit viewer"}))
+        try:
+            store = self.outbox.store
+        except AuditError as exc:
+            dialogs.show_error(self.window, "Cannot open the audit trail", exc)
+            return None
+        if self.audit_viewer is not None:
+            self.audit_viewer.close()
+        sha = self.image.pixel_sha256 if self.image is not None else ""
+        self.audit_viewer = AuditViewer(store, self.window, current_sha=sha)
+        self.audit_viewer.show()
+        return self.audit_viewer
+
+    def model_card(self) -> Any:
+        """The classifier's card: the loaded one, else the configured package's (read, not loaded)."""
+        models = self.analysis.models
+        if models is not None:
+            return models.engine.package.card
+        from radassist.core.models import read_card, resolve
+
+        return read_card(resolve(self.window.settings.model or None))
+
+    def model_card_section(self) -> tuple[str, str]:
+        from radassist.core.errors import RadAssistError
+
+        try:
+            return "Model", model_card_text(self.model_card())
+        except RadAssistError as exc:
+            return "Model", f"No model is available: {exc}"
+
+    def show_model_card(self) -> QDialog:
+        from radassist.core.errors import RadAssistError
+
+        try:
+            body = model_card_html(self.model_card())
+        except RadAssistError as exc:
+            body = f"<p>No model is available: {html.escape(str(exc))}</p>"
+        dlg = QDialog(self.window)
+        dlg.setWindowTitle("Model card")
+        dlg.resize(640, 560)
+        text = QTextBrowser(dlg)
+        text.setHtml(body)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dlg)
+        buttons.rejected.connect(dlg.close)
+        lay = QVBoxLayout(dlg)
+        lay.addWidget(text)
+        lay.addWidget(buttons)
+        dlg.text = text  # type: ignore[attr-defined]  # for tests
+        dlg.show()
+        return dlg
+
+    # --- lifetime ----------------------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if obj is self.window and event.type() == QEvent.Type.Close:
+            self.shutdown()
+        return False
+
+    def shutdown(self) -> None:
+        self.retry_timer.stop()
+        self.analysis.shutdown()
+        if self.pending_count():
+            try:
+                self.outbox.flush()
+            except Exception as exc:  # noqa: BLE001 - kept in the spool file for the next start
+                log.warning("%d audit record(s) still pending at exit (kept for the next start): %s",
+                            self.pending_count(), exc)
+
+
+def review_record(result: AnalysisResult) -> dict:
+    """The analysis record as the review stores it, with the image identity under "image"."""
+    from radassist.core.review import identity_of
+
+    return {**result.record, "image": identity_of(result.image)}
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    from radassist.core.errors import RadAssistError
+
+    return isinstance(exc, RadAssistError)
+
+
+def _fmt_metric(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_fmt_metric(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple) and len(value) <= 4:
+        return "[" + ", ".join(_fmt_metric(v) for v in value) + "]"
+    return str(value)
+
+
+def model_card_rows(card: Any) -> list[tuple[str, str]]:
+    """The card as (field, text) rows, in the order a reader needs them."""
+    rows = [("Model", f"{card.id} {card.version} ({card.task})"),
+            ("Findings", ", ".join(card.labels)),
+            ("Intended use", card.intended_use),
+            ("Limitations", "\n".join(f"• {x}" for x in card.limitations))]
+    if card.thresholds:
+        rows.append(("Thresholds", ", ".join(f"{k} {v:.3f}" for k, v in card.thresholds.items())
+                     + (f" — {card.threshold_policy}" if card.threshold_policy else "")))
+    if card.metrics:
+        rows.append(("Validation", "\n".join(f"{k}: {_fmt_metric(v)}" for k, v in card.metrics.items())))
+    size = card.input.get("size")
+    rows.append(("Input", f"{size[0]}×{size[1]}, {card.input.get('preprocessing', '')}" if size else ""))
+    if card.base_weights:
+        rows.append(("Base weights", str(card.base_weights.get("name", ""))))
+    rows += [("Training command", card.training_command), ("Created", card.created)]
+    if card.parent:
+        rows.append(("Parent", str(card.parent)))
+    if card.licenses:
+        rows.append(("Licenses", ", ".join(str(x) for x in card.licenses)))
+    return [(k, v) for k, v in rows if v]
+
+
+def model_card_text(card: Any) -> str:
+    return "\n".join(f"{k}: {v}" for k, v in model_card_rows(card))
+
+
+def model_card_html(card: Any) -> str:
+    rows = "".join(f"<tr><td valign='top'><b>{html.escape(k)}</b></td>"
+                   f"<td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>" for k, v in model_card_rows(card))
+    return f"<h3>Model card</h3><table cellspacing='6'>{rows}</table>"
+
+
+def install_assistant(window: Any, **options: Any) -> Assistant:
+    """Add the AI findings, overlays, review and audit trail to ``window`` (a MainWindow)."""
+    assistant = Assistant(window, **options)
+    window.assistant = assistant
+    return assistant

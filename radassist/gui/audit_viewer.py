@@ -1,0 +1,199 @@
+"""The audit viewer: the trail filtered by date, user, image and event type, and a chain check.
+
+It only reads (``store.query`` / ``store.verify``); opening it is itself audited by the assistant
+(an ``audit_viewed`` event is appended before the dialog first queries, so it lists its own opening).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from radassist.gui.review_panel import local_time
+
+MAX_ROWS = 5000
+ALL_EVENTS = "All events"
+COLUMNS = ("#", "Time", "Event", "User", "Workstation", "Image (SHA-256)", "Model", "Decision", "Reason")
+
+
+def decision_text(event: Any) -> str:
+    """A short reading of an event's decision/details for the table."""
+    d = event.decision or {}
+    if "label" in d:
+        text = f"{d['label']}: {d.get('value', '')}"
+        if d.get("ai_value") and d.get("ai_value") != d.get("value"):
+            text += f" (AI {d['ai_value']})"
+        return text
+    if "findings" in d:
+        return "signed off: " + ", ".join(f"{k} {v}" for k, v in d["findings"].items())
+    details = event.details or {}
+    if details:
+        return ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in details.items())[:200]
+    return ""
+
+
+class AuditViewer(QDialog):
+    """A table over ``store.query`` with filters; ``current_sha`` fills "This image"."""
+
+    def __init__(self, store: Any, parent: QWidget | None = None, *, current_sha: str = "",
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.current_sha = current_sha
+        self._on_error = on_error
+        self.setWindowTitle("Audit trail")
+        self.resize(1100, 600)
+        today = QDate.currentDate()
+        self.use_since = QCheckBox("From", self)
+        self.since = QDateEdit(today.addDays(-7), self)
+        self.since.setCalendarPopup(True)
+        self.use_until = QCheckBox("To (inclusive)", self)
+        self.until = QDateEdit(today, self)
+        self.until.setCalendarPopup(True)
+        for edit in (self.since, self.until):
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.user = QLineEdit(self)
+        self.user.setPlaceholderText("any user")
+        self.image = QLineEdit(self)
+        self.image.setPlaceholderText("any image (pixel SHA-256)")
+        self.this_image = QPushButton("This image", self)
+        self.this_image.setEnabled(bool(current_sha))
+        self.this_image.clicked.connect(lambda: (self.image.setText(self.current_sha), self.refresh()))
+        self.event_type = QComboBox(self)
+        from radassist.core.audit.events import EVENT_TYPES
+
+        self.event_type.addItems([ALL_EVENTS, *EVENT_TYPES])
+        self.apply = QPushButton("Apply filters", self)
+        self.apply.setDefault(True)
+        self.apply.clicked.connect(self.refresh)
+        for w in (self.user, self.image):
+            w.returnPressed.connect(self.refresh)
+        self.event_type.currentIndexChanged.connect(lambda _i: self.refresh())
+        for cb in (self.use_since, self.use_until):
+            cb.toggled.connect(lambda _on: self.refresh())
+        self.verify_button = QPushButton("Verify chain", self)
+        self.verify_button.clicked.connect(self.verify)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.summary = QLabel(self)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        grid = QGridLayout()
+        grid.addWidget(self.use_since, 0, 0)
+        grid.addWidget(self.since, 0, 1)
+        grid.addWidget(self.use_until, 0, 2)
+        grid.addWidget(self.until, 0, 3)
+        grid.addWidget(QLabel("Event", self), 0, 4)
+        grid.addWidget(self.event_type, 0, 5)
+        grid.addWidget(QLabel("User", self), 1, 0)
+        grid.addWidget(self.user, 1, 1)
+        grid.addWidget(QLabel("Image", self), 1, 2)
+        grid.addWidget(self.image, 1, 3)
+        grid.addWidget(self.this_image, 1, 4)
+        grid.addWidget(self.apply, 1, 5)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.addButton(self.verify_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.close)
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(buttons)
+        self.records: list[Any] = []
+        self.refresh()
+
+    # --- filtering -----------------------------------------------------------------------------------
+    def filters(self) -> dict[str, Any]:
+        """The ``store.query`` keyword arguments the controls describe (dates are local calendar days)."""
+        f: dict[str, Any] = {"limit": MAX_ROWS}
+        if self.use_since.isChecked():
+            f["since"] = _day_start_utc(self.since.date())
+        if self.use_until.isChecked():
+            f["until"] = _day_start_utc(self.until.date()) + timedelta(days=1)
+        if self.user.text().strip():
+            f["user"] = self.user.text().strip()
+        if self.image.text().strip():
+            f["pixel_sha256"] = self.image.text().strip().lower()
+        if self.event_type.currentText() != ALL_EVENTS:
+            f["event_types"] = (self.event_type.currentText(),)
+        return f
+
+    def refresh(self) -> None:
+        try:
+            self.records = self.store.query(**self.filters())
+        except Exception as exc:  # noqa: BLE001 - a RadAssistError (store unreachable) is shown in words
+            self.records = []
+            self.summary.setText(f"<span style='color:#b00020'>Cannot read the audit trail: "
+                                 f"{html.escape(str(exc))}</span>")
+            if self._on_error is not None:
+                self._on_error(exc)
+            self.table.setRowCount(0)
+            return
+        self.table.setRowCount(len(self.records))
+        for row, rec in enumerate(self.records):
+            e = rec.event
+            model = e.model or {}
+            cells = (str(rec.sequence), local_time(e.timestamp), e.event_type, e.user, e.workstation,
+                     e.pixel_sha256[:16] + ("…" if e.pixel_sha256 else ""),
+                     " ".join(str(model.get(k, "")) for k in ("id", "version") if model.get(k)),
+                     decision_text(e), e.reason)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col == 5 and e.pixel_sha256:
+                    item.setToolTip(e.pixel_sha256)
+                if col == 1:
+                    item.setToolTip(e.timestamp + " (UTC)")
+                self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        more = f" (the first {MAX_ROWS}; narrow the filters to see others)" if len(self.records) >= MAX_ROWS else ""
+        self.summary.setText(f"{len(self.records)} record(s){more}. Store: {html.escape(self.store.location)}")
+
+    def verify(self) -> Any:
+        try:
+            result = self.store.verify()
+        except Exception as exc:  # noqa: BLE001
+            self.summary.setText(f"<span style='color:#b00020'>Cannot verify: {html.escape(str(exc))}</span>")
+            return None
+        if result.ok:
+            self.summary.setText(f"<b>Chain intact:</b> {result.count} record(s) verified.")
+        else:
+            self.summary.setText(f"<span style='color:#b00020'><b>Chain broken</b> at record "
+                                 f"{result.first_bad_sequence}: {html.escape(result.reason)}</span>")
+        return result
+
+    # --- for tests -------------------------------------------------------------------------------------
+    def column(self, col: int) -> list[str]:
+        return [self.table.item(r, col).text() for r in range(self.table.rowCount())]
+
+
+def _day_start_utc(qdate: QDate) -> datetime:
+    """Local midnight of a calendar day, as a UTC datetime."""
+    local = datetime(qdate.year(), qdate.month(), qdate.day()).astimezone()
+    return local.astimezone(UTC)

@@ -1,0 +1,225 @@
+"""The findings panel: what the AI said about the image on screen, in words and numbers.
+
+Per finding: the calibrated probability, the operating threshold and the call (positive/negative), with
+the model id/version and the device that ran it. An image the out-of-distribution gate refuses shows the
+reason and no probability at all. Warnings: an image that looks inverted, and a heatmap that mostly lies
+outside the lungs (a known shortcut: the model may be reading text markers or borders).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+POSITIVE_COLOUR = QColor(190, 30, 30)
+NEGATIVE_COLOUR = QColor(30, 120, 50)
+INVERTED_WARNING = ("This image looks inverted (a negative). Check the grey levels: the findings may not be "
+                    "reliable on an inverted image.")
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    label: str
+    probability: float
+    threshold: float
+    positive: bool
+
+
+@dataclass(frozen=True)
+class FindingsView:
+    """The panel's reading of an ``Analysis`` (the one place that knows its field names)."""
+
+    refused: bool
+    reason: str
+    inverted: bool
+    findings: tuple[FindingRow, ...]
+    model: dict[str, str]
+    device: str
+    shares: dict[str, float] = field(default_factory=dict)
+    empty_heatmaps: tuple[str, ...] = ()
+    lung_area: str = ""
+    ood_checked: bool = True
+    #: the analysis's own notes (low heatmap share inside the lungs, no salient region, no gate, ...)
+    notes: tuple[str, ...] = ()
+
+
+def _attr(obj: Any, *names: str, default: Any = None) -> Any:
+    for name in names:
+        if isinstance(obj, dict) and name in obj:
+            return obj[name]
+        if hasattr(obj, name):
+            return getattr(obj, name)
+    return default
+
+
+def lung_mask_of(analysis: Any) -> Any:
+    """The analysis's LungMask (or None when no segmenter ran)."""
+    return _attr(analysis, "lungs", "lung_mask", "lung")
+
+
+def heatmaps_of(analysis: Any) -> dict[str, Any]:
+    return dict(_attr(analysis, "heatmaps", default=None) or {})
+
+
+def view_of(analysis: Any) -> FindingsView:
+    ood = _attr(analysis, "ood")
+    accepted = bool(_attr(analysis, "accepted", default=True if ood is None else _attr(ood, "accepted")))
+    findings = tuple(FindingRow(str(_attr(f, "label")), float(_attr(f, "probability")), float(_attr(f, "threshold")),
+                                bool(_attr(f, "positive")))
+                     for f in (_attr(analysis, "findings", default=()) or ()))
+    model = _attr(analysis, "model", default={}) or {}
+    if not isinstance(model, dict):
+        model = {"id": str(_attr(model, "id", default="")), "version": str(_attr(model, "version", default=""))}
+    shares = {str(k): float(v) for k, v in (_attr(analysis, "heatmap_in_lungs", default={}) or {}).items()
+              if v is not None}
+    empty = tuple(label for label, h in heatmaps_of(analysis).items() if bool(_attr(h, "empty", default=False)))
+    mask = lung_mask_of(analysis)
+    area = str(_attr(mask, "area_label", default="") or "") if mask is not None else ""
+    reason = str(_attr(analysis, "message", default="") or (_attr(ood, "reason", default="") if ood else "") or "")
+    return FindingsView(refused=not accepted, reason=reason,
+                        inverted=bool(_attr(ood, "inverted", default=False)) if ood else False,
+                        findings=() if not accepted else findings, model=dict(model),
+                        device=str(_attr(analysis, "device", default="") or ""), shares=shares,
+                        empty_heatmaps=empty, lung_area=area, ood_checked=ood is not None,
+                        notes=tuple(str(n) for n in (_attr(analysis, "notes", default=()) or ())))
+
+
+class FindingsPanel(QWidget):
+    """Shows one image's findings; the assistant drives its states."""
+
+    COLUMNS = ("Finding", "Probability", "Threshold", "AI call", "Heatmap in lungs")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(10)
+        self.busy.hide()
+        self.table = QTableWidget(0, len(self.COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMaximumHeight(110)
+        self.model_label = QLabel(self)
+        self.model_label.setWordWrap(True)
+        self.warnings = QLabel(self)
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.RichText)
+        self.warnings.setStyleSheet("color: #a05000;")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        for w in (self.status, self.busy, self.table, self.model_label, self.warnings):
+            layout.addWidget(w)
+        layout.addStretch(1)
+        self.view: FindingsView | None = None
+        self.show_idle()
+
+    # --- states ------------------------------------------------------------------------------------
+    def _reset(self, status: str, busy: bool = False) -> None:
+        self.view = None
+        self.status.setText(status)
+        self.busy.setVisible(busy)
+        self.table.setRowCount(0)
+        self.table.hide()
+        self.model_label.clear()
+        self.warnings.clear()
+        self.warnings.hide()
+
+    def show_idle(self) -> None:
+        self._reset("Open a chest X-ray to see the AI's findings.")
+
+    def show_loading_model(self) -> None:
+        self._reset("<b>Loading model…</b> (once per session)", busy=True)
+
+    def show_analysing(self) -> None:
+        self._reset("Analysing…", busy=True)
+
+    def show_error(self, exc: BaseException) -> None:
+        from radassist.core.errors import RadAssistError
+
+        if isinstance(exc, RadAssistError):
+            text = html.escape(exc.message if hasattr(exc, "message") else str(exc))
+            hint = getattr(exc, "hint", "")
+            if hint:
+                text += f"<br><i>{html.escape(hint)}</i>"
+        else:  # a bug: the log has the traceback
+            text = "An unexpected problem stopped the analysis; the log file has the details."
+        self._reset(f"<b>No AI findings.</b> {text}")
+
+    def show_result(self, analysis: Any, notes: tuple[str, ...] = ()) -> FindingsView:
+        v = view_of(analysis)
+        self._reset("")
+        self.view = v
+        model = " ".join(x for x in (v.model.get("id", ""), v.model.get("version", "")) if x)
+        self.model_label.setText(f"Model {model} · device {v.device or 'unknown'}")
+        warnings: list[str] = []
+        if v.refused:
+            reason = (v.reason or "the image does not look like a frontal chest X-ray").rstrip(". ")
+            self.status.setText(f"<b>Not analysed.</b> {html.escape(reason[0].upper() + reason[1:])}. "
+                                "No probability is shown for an image the model cannot speak to.")
+        else:
+            self.status.setText("<b>AI findings</b> — decision support, to be confirmed by the reader.")
+            self._fill_table(v)
+        warnings.extend(v.notes)  # core's words: low heatmap share inside the lungs, no salient region, ...
+        if v.inverted:
+            warnings.insert(0, INVERTED_WARNING)
+        warnings.extend(notes)
+        if v.lung_area and not v.refused:
+            self.model_label.setText(self.model_label.text() + f"\nLung area: {v.lung_area}")
+        if warnings:
+            self.warnings.setText("<br>".join(f"⚠ {html.escape(w)}" for w in warnings))
+            self.warnings.show()
+        return v
+
+    def _fill_table(self, v: FindingsView) -> None:
+        self.table.setRowCount(len(v.findings))
+        for row, f in enumerate(v.findings):
+            call = "Positive" if f.positive else "Negative"
+            share = v.shares.get(f.label)
+            cells = (f.label, f"{f.probability * 100:.1f} %", f"{f.threshold * 100:.1f} %", call,
+                     "—" if share is None else f"{share * 100:.0f} %")
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if col in (1, 2, 4):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if col == 3:
+                    item.setForeground(POSITIVE_COLOUR if f.positive else NEGATIVE_COLOUR)
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(row, col, item)
+        self.table.show()
+
+    # --- for tests and the review panel --------------------------------------------------------------
+    def cell_text(self, row: int, col: int) -> str:
+        item = self.table.item(row, col)
+        return item.text() if item is not None else ""
+
+    def text(self) -> str:
+        """Everything the panel says, as plain text (tests, screen readers)."""
+        parts = [self.status.text(), self.model_label.text(), self.warnings.text()]
+        for r in range(self.table.rowCount()):
+            parts.append(" | ".join(self.cell_text(r, c) for c in range(self.table.columnCount())))
+        return "\n".join(p for p in parts if p)

@@ -1,0 +1,263 @@
+"""Overlay layers over the image, never burned into it: a heatmap per finding and the lungs.
+
+The heatmap layer shows the regions that most influenced the model (a colormap whose alpha follows the
+map, times an opacity slider); the lungs layer is a contour or a fill with its own toggle and opacity.
+Ctrl+H and Ctrl+L toggle them. Turning a heatmap on for an image emits ``heatmap_shown`` so the
+assistant can audit that the reader saw it. "Save image with overlays…" writes the view as a PNG.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from radassist.gui.findings_panel import heatmaps_of, lung_mask_of
+
+LEGEND = "Regions that most influenced the model — not a lesion outline"
+HEATMAP_PREFIX = "heatmap:"
+LUNGS_LAYER = "lungs"
+LUNG_STYLES = ("Contour", "Fill")
+LUNG_RGB = (0, 210, 255)  # cyan: apart from every colour of the jet/inferno maps' low end
+DEFAULT_HEATMAP_OPACITY = 0.5
+DEFAULT_LUNG_OPACITY = 0.8
+
+
+def heatmap_rgba(heatmap: Any, cmap: str = "jet"):
+    """RGBA uint8 for a heatmap layer (core.explain.colorize: alpha follows the map)."""
+    from radassist.core.explain import colorize
+
+    return colorize(heatmap, cmap)
+
+
+def lung_rgba(mask: Any, style: str = "Contour"):
+    """RGBA uint8 for the lungs layer: an outline a few pixels wide, or a translucent fill."""
+    import cv2
+    import numpy as np
+
+    m = np.asarray(mask, dtype=bool)
+    h, w = m.shape
+    rgba = np.zeros((h, w, 4), np.uint8)
+    if style == "Fill":
+        rgba[m] = (*LUNG_RGB, 110)
+        return rgba
+    contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    thickness = max(2, round(max(h, w) / 350))
+    cv2.drawContours(rgba, contours, -1, (*LUNG_RGB, 255), thickness, lineType=cv2.LINE_AA)
+    return rgba
+
+
+class OverlayControls(QWidget):
+    """Controls for the current image's overlay layers on ``view`` (an ImageView)."""
+
+    #: label of a heatmap that became visible for the current image
+    heatmap_shown = Signal(str)
+    #: a PNG was written with the overlays as shown
+    exported = Signal(object)
+
+    def __init__(self, view: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = view
+        self._heatmaps: dict[str, Any] = {}
+        self._mask: Any = None
+        self._layers: dict[tuple[str, str], Any] = {}  # (label, cmap) -> rgba, for the current image
+        self._uploaded: dict[str, str] = {}  # label -> colormap of the layer on the view
+        self._seen: set[str] = set()  # labels whose heatmap the reader has seen on this image
+
+        self.act_heatmap = QAction("Show &Heatmap", self)
+        self.act_heatmap.setCheckable(True)
+        self.act_heatmap.setShortcut(QKeySequence("Ctrl+H"))
+        self.act_heatmap.setStatusTip("Show the regions that most influenced the model (Ctrl+H)")
+        self.act_heatmap.toggled.connect(self._apply_heatmap)
+        self.act_lungs = QAction("Show &Lungs", self)
+        self.act_lungs.setCheckable(True)
+        self.act_lungs.setShortcut(QKeySequence("Ctrl+L"))
+        self.act_lungs.setStatusTip("Show the lung segmentation (Ctrl+L)")
+        self.act_lungs.toggled.connect(self._apply_lungs)
+        self.act_save = QAction("Save Image with &Overlays…", self)
+        self.act_save.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.act_save.setStatusTip("Save the image as shown, with the visible overlays, as a PNG")
+        self.act_save.triggered.connect(lambda _c=False: self.choose_save())
+        for act in (self.act_heatmap, self.act_lungs, self.act_save):
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+
+        self.heatmap_button = QToolButton(self)
+        self.heatmap_button.setDefaultAction(self.act_heatmap)
+        self.heatmap_button.setText("Heatmap")
+        self.finding = QComboBox(self)
+        self.finding.setToolTip("Which finding's heatmap")
+        self.finding.currentTextChanged.connect(lambda _t: self._apply_heatmap())
+        self.cmap = QComboBox(self)
+        from radassist.core.explain import CMAPS
+
+        self.cmap.addItems(list(CMAPS))
+        self.cmap.setToolTip("Colormap")
+        self.cmap.currentTextChanged.connect(lambda _t: self._apply_heatmap())
+        self.heatmap_opacity = self._slider(DEFAULT_HEATMAP_OPACITY, "Heatmap opacity")
+        self.heatmap_opacity.valueChanged.connect(self._heatmap_opacity_changed)
+        self.legend = QLabel(LEGEND, self)
+        self.legend.setWordWrap(True)
+        self.legend.setStyleSheet("color: palette(mid); font-style: italic;")
+
+        self.lungs_button = QToolButton(self)
+        self.lungs_button.setDefaultAction(self.act_lungs)
+        self.lungs_button.setText("Lungs")
+        self.lung_style = QComboBox(self)
+        self.lung_style.addItems(list(LUNG_STYLES))
+        self.lung_style.currentTextChanged.connect(lambda _t: self._apply_lungs())
+        self.lung_opacity = self._slider(DEFAULT_LUNG_OPACITY, "Lung overlay opacity")
+        self.lung_opacity.valueChanged.connect(
+            lambda v: self.view.set_overlay_opacity(LUNGS_LAYER, v / 100.0))
+        self.note = QLabel(self)
+        self.note.setWordWrap(True)
+
+        heat_row = QHBoxLayout()
+        heat_row.addWidget(self.heatmap_button)
+        heat_row.addWidget(self.finding, 1)
+        heat_row.addWidget(self.cmap)
+        lung_row = QHBoxLayout()
+        lung_row.addWidget(self.lungs_button)
+        lung_row.addWidget(self.lung_style, 1)
+        form = QFormLayout()
+        form.addRow(heat_row)
+        form.addRow("Opacity", self.heatmap_opacity)
+        form.addRow(self.legend)
+        form.addRow(lung_row)
+        form.addRow("Opacity", self.lung_opacity)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addStretch(1)
+        self.clear()
+
+    def _slider(self, value: float, tip: str) -> QSlider:
+        s = QSlider(Qt.Orientation.Horizontal, self)
+        s.setRange(0, 100)
+        s.setValue(round(value * 100))
+        s.setToolTip(tip)
+        s.setAccessibleName(tip)
+        return s
+
+    # --- image lifecycle -----------------------------------------------------------------------------
+    def clear(self) -> None:
+        """No analysis on screen: remove our layers, keep the toggles' state for the next image."""
+        for name in list(self.view.overlay_names()):
+            if name.startswith(HEATMAP_PREFIX) or name == LUNGS_LAYER:
+                self.view.set_overlay(name, None)
+        self._heatmaps, self._mask, self._layers, self._uploaded, self._seen = {}, None, {}, {}, set()
+        self.finding.blockSignals(True)
+        self.finding.clear()
+        self.finding.blockSignals(False)
+        self._update_enabled()
+        self.note.setText("")
+
+    def set_analysis(self, analysis: Any) -> None:
+        """Layers for a new analysis (the toggles keep their state, so a reader can leave them on)."""
+        self.clear()
+        self._heatmaps = {k: h for k, h in heatmaps_of(analysis).items() if not getattr(h, "empty", False)}
+        mask = lung_mask_of(analysis)
+        self._mask = getattr(mask, "mask", mask) if mask is not None else None
+        self.finding.blockSignals(True)
+        self.finding.addItems(list(self._heatmaps))
+        self.finding.blockSignals(False)
+        notes = []
+        if not self._heatmaps:
+            notes.append("No heatmap for this image.")
+        if self._mask is None:
+            notes.append("No lung outline for this image.")
+        self.note.setText(" ".join(notes))
+        self._update_enabled()
+        self._apply_heatmap()
+        self._apply_lungs()
+
+    def _update_enabled(self) -> None:
+        has_heat, has_lungs = bool(self._heatmaps), self._mask is not None
+        for w in (self.finding, self.cmap, self.heatmap_opacity):
+            w.setEnabled(has_heat)
+        for w in (self.lung_style, self.lung_opacity):
+            w.setEnabled(has_lungs)
+
+    # --- heatmap -------------------------------------------------------------------------------------
+    @property
+    def selected_label(self) -> str:
+        return self.finding.currentText()
+
+    def _heatmap_opacity_changed(self, value: int) -> None:
+        for name in self.view.overlay_names():
+            if name.startswith(HEATMAP_PREFIX):
+                self.view.set_overlay_opacity(name, value / 100.0)
+
+    def _apply_heatmap(self, *_: Any) -> None:
+        on = self.act_heatmap.isChecked()
+        label, cmap = self.selected_label, self.cmap.currentText()
+        for name in self.view.overlay_names():
+            if name.startswith(HEATMAP_PREFIX) and name != HEATMAP_PREFIX + label:
+                self.view.set_overlay_visible(name, False)
+        if not on or label not in self._heatmaps:
+            self.view.set_overlay_visible(HEATMAP_PREFIX + label, False)
+            return
+        key = (label, cmap)
+        if key not in self._layers or self.view.overlay_state(HEATMAP_PREFIX + label) is None \
+                or self._uploaded.get(label) != cmap:
+            if key not in self._layers:
+                self._layers[key] = heatmap_rgba(self._heatmaps[label], cmap)
+            self.view.set_overlay(HEATMAP_PREFIX + label, self._layers[key],
+                                  self.heatmap_opacity.value() / 100.0, True)
+            self._uploaded[label] = cmap
+        else:
+            self.view.set_overlay_visible(HEATMAP_PREFIX + label, True)
+        if label not in self._seen:
+            self._seen.add(label)
+            self.heatmap_shown.emit(label)
+
+    # --- lungs ---------------------------------------------------------------------------------------
+    def _apply_lungs(self, *_: Any) -> None:
+        on = self.act_lungs.isChecked()
+        if self._mask is None:
+            return
+        if not on:
+            self.view.set_overlay_visible(LUNGS_LAYER, False)
+            return
+        style = self.lung_style.currentText()
+        key = ("__lungs__", style)
+        if key not in self._layers:
+            self._layers[key] = lung_rgba(self._mask, style)
+        self.view.set_overlay(LUNGS_LAYER, self._layers[key], self.lung_opacity.value() / 100.0, True)
+
+    # --- export --------------------------------------------------------------------------------------
+    def choose_save(self) -> None:
+        if self.view.image is None:
+            return
+        from pathlib import Path
+
+        out, _ = QFileDialog.getSaveFileName(self, "Save image with overlays", str(Path.home() / "image-overlays.png"),
+                                             "PNG image (*.png)")
+        if out:
+            self.save(out)
+
+    def save(self, path: Any) -> Any:
+        from radassist.gui import dialogs
+
+        try:
+            written = self.view.export_png(path, with_overlays=True)
+        except Exception as exc:  # noqa: BLE001 - a RadAssistError is explained, anything else logged
+            dialogs.show_error(self, "Cannot save the image", exc)
+            return None
+        self.exported.emit(written)
+        return written
+
+    def visible_layers(self) -> list[str]:
+        return [n for n in self.view.overlay_names() if (self.view.overlay_state(n) or (0, False))[1]]

@@ -1,0 +1,340 @@
+"""The clinician's review of the image on screen: accept or correct each finding, add a note, sign off.
+
+Keyboard first (a reader reviews dozens of films in a row): A accepts every undecided finding, P / N mark
+the selected finding present / absent, Ctrl+Enter signs off, and the viewer's next/previous image keys
+step through the worklist. Disagreeing with the AI needs a reason: the reason field is used, and when it
+is empty the decision is refused (``core.review`` decides) and the field asks for one; Enter in the field
+then records it. The history lists every decision ever made on this image; later ones supersede earlier
+ones, which stay visible. A decision the audit store could not take stays listed as "not yet saved".
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+log = logging.getLogger(__name__)
+
+UNSAVED_TEXT = "not yet saved"
+UNSAVED_COLOUR = QColor(200, 90, 0)
+ERROR_STYLE = "color: #b00020;"
+INFO_STYLE = "color: palette(text);"
+
+
+def local_time(timestamp: str) -> str:
+    try:
+        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return timestamp
+
+
+def describe(decision: Any) -> str:
+    """One history line for a core.review.Decision."""
+    from radassist.core.audit import events as ev
+
+    who = f"{local_time(decision.timestamp)}  {decision.user}: "
+    if decision.kind == ev.FINDING_ACCEPTED:
+        text = f"{decision.label} {decision.value} (accepted the AI's call)"
+    elif decision.kind == ev.FINDING_CORRECTED:
+        text = f"{decision.label} {decision.value} (corrected; AI said {decision.ai_value})"
+    elif decision.kind == ev.SIGNED_OFF:
+        text = "signed off"
+    else:
+        text = "note"
+    if decision.reason:
+        text += f" — reason: {decision.reason}"
+    if decision.note:
+        text += f" — note: {decision.note}"
+    if decision.superseded:
+        text += "  [superseded]"
+    if not decision.saved:
+        text += f"  [{UNSAVED_TEXT}]"
+    return who + text
+
+
+class ReviewPanel(QWidget):
+    """Drives a ``core.review.Review``; every rule (reasons, sign-off) stays in core."""
+
+    #: an audit write failed (AuditWriteError): the assistant shows the pending indicator and retries
+    write_failed = Signal(object)
+    #: something was recorded (or attempted): the assistant refreshes its indicator
+    changed = Signal()
+
+    COLUMNS = ("Finding", "AI", "Decision", "Saved")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.review: Any = None
+        self._pending_mark: tuple[str, str] | None = None
+        self.reviewer_label = QLabel(self)
+        self.table = QTableWidget(0, len(self.COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMaximumHeight(110)
+        self.btn_accept_all = QPushButton("Accept all (A)", self)
+        self.btn_present = QPushButton("Present (P)", self)
+        self.btn_absent = QPushButton("Absent (N)", self)
+        self.btn_accept_all.clicked.connect(self.accept_all)
+        self.btn_present.clicked.connect(lambda: self.mark_selected(True))
+        self.btn_absent.clicked.connect(lambda: self.mark_selected(False))
+        self.reason = QLineEdit(self)
+        self.reason.setPlaceholderText("Reason (required when you disagree with the AI)")
+        self.reason.setClearButtonEnabled(True)
+        self.reason.returnPressed.connect(self._reason_entered)
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText("Note for this study (optional, saved with the sign-off)")
+        self.btn_sign_off = QPushButton("Sign off (Ctrl+Enter)", self)
+        self.btn_sign_off.clicked.connect(self.sign_off)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.RichText)
+        self.history = QListWidget(self)
+        self.history.setWordWrap(True)
+        self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        buttons = QHBoxLayout()
+        for b in (self.btn_accept_all, self.btn_present, self.btn_absent):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the window's shortcuts
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.reviewer_label)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        layout.addWidget(self.reason)
+        layout.addWidget(self.note)
+        layout.addWidget(self.btn_sign_off)
+        layout.addWidget(self.message)
+        layout.addWidget(QLabel("History of this image:", self))
+        layout.addWidget(self.history, 1)
+        self.actions_: dict[str, QAction] = {}
+        self.set_review(None)
+
+    # --- keyboard ------------------------------------------------------------------------------------
+    def create_actions(self, parent: QWidget) -> list[QAction]:
+        """The review's shortcuts as window actions (A, P, N, Ctrl+Enter), for a "Review" menu."""
+        specs = (("accept_all", "&Accept All Findings", "A", self.accept_all),
+                 ("present", "Mark Selected Finding &Present", "P", lambda: self.mark_selected(True)),
+                 ("absent", "Mark Selected Finding &Absent", "N", lambda: self.mark_selected(False)),
+                 ("sign_off", "&Sign Off", ["Ctrl+Return", "Ctrl+Enter"], self.sign_off))
+        out = []
+        for key, text, shortcut, slot in specs:
+            act = QAction(text, parent)
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            act.setShortcuts([QKeySequence(k) for k in keys])
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.triggered.connect(lambda _c=False, s=slot: s())
+            parent.addAction(act)
+            self.actions_[key] = act
+            out.append(act)
+        self._update_enabled()
+        return out
+
+    # --- state ---------------------------------------------------------------------------------------
+    def set_review(self, review: Any, *, message: str = "") -> None:
+        """Show ``review`` (a core.review.Review), or nothing to review (None)."""
+        self.review = review
+        self._signed_here = False
+        self._pending_mark = None
+        self.reason.clear()
+        self.note.clear()
+        self._set_message(message)
+        self.refresh()
+
+    def refresh(self) -> None:
+        review = self.review
+        self.table.setRowCount(0)
+        self.history.clear()
+        if review is None:
+            self.reviewer_label.setText("Nothing to review yet.")
+            self._update_enabled()
+            return
+        self.reviewer_label.setText(f"Reviewer: <b>{html.escape(review.reviewer)}</b>"
+                                    + ("  — <b>signed off</b>" if self.closed else ""))
+        decisions = review.decisions
+        current = review.current()
+        labels = list(review.findings)
+        selected = self.selected_label()
+        self.table.setRowCount(len(labels))
+        for row, label in enumerate(labels):
+            d = current.get(label)
+            decision = "—" if d is None else (f"{d.value} ✓" if d.value == review.ai_value(label) else f"{d.value} ✎")
+            saved = "" if d is None else ("saved" if d.saved else UNSAVED_TEXT)
+            for col, text in enumerate((label, review.ai_value(label), decision, saved)):
+                item = QTableWidgetItem(text)
+                if col == 3 and d is not None and not d.saved:
+                    item.setForeground(UNSAVED_COLOUR)
+                self.table.setItem(row, col, item)
+        if labels:
+            self.table.selectRow(labels.index(selected) if selected in labels else 0)
+        for d in reversed(decisions):  # newest first
+            item = QListWidgetItem(describe(d))
+            if d.superseded:
+                font = QFont(item.font())
+                font.setStrikeOut(True)
+                item.setFont(font)
+                item.setForeground(QColor(130, 130, 130))
+            if not d.saved:
+                item.setForeground(UNSAVED_COLOUR)
+            self.history.addItem(item)
+        if not decisions:
+            self.history.addItem(QListWidgetItem("No decisions recorded for this image yet."))
+        self._update_enabled()
+        self.changed.emit()
+
+    @property
+    def closed(self) -> bool:
+        """Signed off in this session (also when the sign-off itself is not yet saved)."""
+        return self.review is not None and (self.review.signed_off or self._signed_here)
+
+    def _update_enabled(self) -> None:
+        open_ = self.review is not None and not self.closed
+        has_findings = open_ and bool(self.review.findings)
+        for w in (self.btn_accept_all, self.btn_present, self.btn_absent, self.reason):
+            w.setEnabled(has_findings)
+        self.note.setEnabled(open_)
+        self.btn_sign_off.setEnabled(open_)
+        for key, act in self.actions_.items():
+            act.setEnabled(has_findings if key != "sign_off" else open_)
+
+    def _set_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
+        self.message.setText(text)
+
+    def selected_label(self) -> str:
+        row = self.table.currentRow()
+        item = self.table.item(row if row >= 0 else 0, 0)
+        return item.text() if item is not None else ""
+
+    def select_label(self, label: str) -> None:
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).text() == label:
+                self.table.selectRow(row)
+
+    # --- decisions -----------------------------------------------------------------------------------
+    def accept_all(self) -> int:
+        """Accept the AI's call for every undecided finding; returns how many were recorded."""
+        if not self._usable():
+            return 0
+        done = failed = 0
+        for label in self.review.undecided():
+            ok = self._record(lambda lb=label: self.review.accept(lb))
+            done += ok is True
+            failed += ok is None
+        if done or failed:
+            self._set_message(f"Accepted {done + failed} finding(s)." if not failed else
+                              f"Accepted {done + failed} finding(s); {failed} {UNSAVED_TEXT} (retrying).",
+                              error=bool(failed))
+        else:
+            self._set_message("Every finding already has a decision.")
+        self.refresh()
+        return done + failed
+
+    def mark_selected(self, present: bool) -> bool:
+        label = self.selected_label()
+        return bool(label) and self.mark(label, present)
+
+    def mark(self, label: str, present: bool | str) -> bool:
+        """Record ``label`` present/absent with the reason field's text; refused (message) without one."""
+        if not self._usable():
+            return False
+        from radassist.core.errors import ReviewError
+        from radassist.core.review import ABSENT, PRESENT
+
+        value = present if isinstance(present, str) else (PRESENT if present else ABSENT)
+        reason = self.reason.text().strip()
+        try:
+            ok = self._record(lambda: self.review.decide(label, value, reason), raise_review=True)
+        except ReviewError as exc:
+            self._pending_mark = (label, value)
+            self._set_message(f"{html.escape(exc.message)} Type it in the reason field and press Enter.", error=True)
+            self.reason.setStyleSheet("border: 2px solid #b00020;")
+            self.reason.setFocus()
+            self.refresh()
+            return False
+        self._pending_mark = None
+        self.reason.clear()
+        self.reason.setStyleSheet("")
+        kind = "agrees with the AI" if value == self.review.ai_value(label) else "corrects the AI"
+        self._set_message(f"{html.escape(label)}: {value} ({kind})." if ok else
+                          f"{html.escape(label)}: {value} recorded but {UNSAVED_TEXT} (retrying).", error=not ok)
+        self.select_label(label)
+        self.refresh()
+        return True
+
+    def _reason_entered(self) -> None:
+        if self._pending_mark is not None and self.reason.text().strip():
+            label, value = self._pending_mark
+            self.mark(label, value)
+
+    def sign_off(self) -> bool:
+        if self.review is None or self.closed:
+            return False
+        from radassist.core.errors import ReviewError
+
+        note = self.note.text().strip()
+        try:
+            ok = self._record(lambda: self.review.sign_off(note), raise_review=True)
+        except ReviewError as exc:
+            hint = f" {exc.hint}" if exc.hint else ""
+            self._set_message(html.escape(exc.message + hint), error=True)
+            return False
+        self._signed_here = True
+        self.note.clear()
+        self._set_message(f"Signed off by {html.escape(self.review.reviewer)}." if ok else
+                          f"Signed off, but the sign-off is {UNSAVED_TEXT} (retrying).", error=not ok)
+        self.refresh()
+        return True
+
+    # --- internals -----------------------------------------------------------------------------------
+    def _usable(self) -> bool:
+        if self.review is None:
+            self._set_message("Open an analysed image first.", error=True)
+            return False
+        if self.closed:
+            self._set_message("This review is signed off. Reopen the image to amend it.", error=True)
+            return False
+        return True
+
+    def _record(self, step, *, raise_review: bool = False) -> bool | None:
+        """Run one review step: True saved, None taken but not yet saved. ReviewError propagates."""
+        from radassist.core.errors import AuditWriteError
+
+        try:
+            step()
+        except AuditWriteError as exc:
+            log.warning("review step not yet saved: %s", exc.message)
+            self.write_failed.emit(exc)
+            return None
+        return True
+
+    # --- for tests -------------------------------------------------------------------------------------
+    def history_lines(self) -> list[str]:
+        return [self.history.item(i).text() for i in range(self.history.count())]
+
+    def cell_text(self, row: int, col: int) -> str:
+        item = self.table.item(row, col)
+        return item.text() if item is not None else ""
