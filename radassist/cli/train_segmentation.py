@@ -56,8 +56,13 @@ def run(args) -> int:
             print(_bar(rec), file=sys.stderr, flush=True)
 
     result = unet.train(cfg, progress)
-    command = "python -m radassist train-segmentation " + shlex.join(sys.argv[2:] if sys.argv[1:2] == [
-        "train-segmentation"] else sys.argv[1:])
+    command = "python -m radassist train-segmentation " + shlex.join([
+        "--data", str(args.data), "--out", str(args.out), "--epochs", str(args.epochs), "--seed", str(args.seed),
+        "--size", str(args.size), "--base-filters", str(args.base_filters), "--levels", str(args.levels),
+        "--batch-size", str(args.batch_size), "--lr", str(args.lr), "--val-fraction", str(args.val_fraction),
+        "--patience", str(args.patience), *(["--limit", str(args.limit)] if args.limit else []),
+        *(["--time-budget-min", str(args.time_budget_min)] if args.time_budget_min else []),
+        "--version", args.version])
     pkg = unet.write_segmentation_package(result, cfg, args.out, command=command, version=args.version)
     cfg.checkpoint.unlink(missing_ok=True)
     from radassist.core.models import read_card

@@ -9,6 +9,7 @@ Preprocessing is the one model-input rule of RadAssist, for a single gray channe
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -414,7 +415,8 @@ def write_segmentation_package(result: TrainResult, cfg: TrainConfig, out: Path,
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     keras_path = _save_clean(result.model, cfg, out / "model.keras")
-    tflite_path = models.convert_to_tflite(result.model, out / "model.tflite")
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter prints the whole traced signature
+        tflite_path = models.convert_to_tflite(result.model, out / "model.tflite")
     manifest = manifest_csv(result.pairs)
     manifest_path = out / "split_manifest.csv"
     manifest_path.write_text(manifest, encoding="utf-8")
