@@ -193,9 +193,13 @@ class PostgresStore(AuditStore):
         with self._lock:
             try:
                 conn = self._connection()
-                with conn.transaction(), conn.cursor() as cur:
+                # Pipelined: BEGIN + lock + read go in one round trip, INSERT + head + COMMIT in another.
+                # The server still runs them in order: the SELECT of the last record starts (and takes its
+                # snapshot) only after the head lock is granted, so it sees the previous appender's commit.
+                with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
                     cur.execute(_LOCK_HEAD)  # every appender queues here
-                    last = cur.execute(_LAST).fetchone()
+                    cur.execute(_LAST)
+                    last = cur.fetchone()
                     seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
                     rows, records = chain.seal_all(events, seq, prev)
                     cur.executemany(_INSERT, rows)

@@ -1,0 +1,82 @@
+"""Audit store speed: single appends per second, and verification records/s on a 100,000-record log.
+
+SQLite in WAL mode with ``synchronous=FULL`` on the local disk; PostgreSQL on loopback started by
+``tests/_postgres.py`` with ``fsync=on`` (durable commits, as in production). Appends are measured one
+event per transaction (what a review does); the 100k log is generated in batches of 5,000 per
+transaction, then ``store.verify()`` walks it all (fetching, recomposing, hashing, linking).
+Rerun: ``make bench BENCH_ARGS="--only bench_audit"``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from radassist.core.audit import open_store
+from tests.bench._common import Row
+from tests.core.audit._factory import events
+
+LOG_SIZE = 100_000
+BATCH = 5_000
+APPENDS = 2_000
+APPEND_GOAL, VERIFY_GOAL = 1_000.0, 50_000.0
+
+
+def _appends(store) -> float:
+    burst = list(events(APPENDS, start=10_000_000))
+    t0 = time.perf_counter()
+    for e in burst:
+        store.append(e)
+    return APPENDS / (time.perf_counter() - t0)
+
+
+def _measure(backend: str, url: str) -> list[Row]:
+    rows = []
+    with open_store(url) as store:
+        rate = _appends(store)
+        rows.append(Row("audit", f"{backend}: appends/s (one transaction each)", rate, "1/s",
+                        f">= {APPEND_GOAL:,.0f}", rate >= APPEND_GOAL, f"{APPENDS} single durable appends"))
+        t0 = time.perf_counter()
+        for start in range(APPENDS, LOG_SIZE, BATCH):
+            store.append_many(events(min(BATCH, LOG_SIZE - start), start=start))
+        gen = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        result = store.verify()
+        secs = time.perf_counter() - t0
+        assert result.ok and result.count == LOG_SIZE, result
+        rate = result.count / secs
+        rows.append(Row("audit", f"{backend}: verify records/s ({LOG_SIZE:,} records)", rate, "1/s",
+                        f">= {VERIFY_GOAL:,.0f}", rate >= VERIFY_GOAL,
+                        f"walk {secs:.2f} s; batched generation {LOG_SIZE / gen:,.0f} records/s"))
+    return rows
+
+
+def run() -> list[Row]:
+    rows: list[Row] = []
+    tmp = Path(tempfile.mkdtemp(prefix="radassist-bench-audit-"))
+    try:
+        rows += _measure("SQLite", str(tmp / "audit.sqlite3"))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    from tests._postgres import postgres_server, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        rows.append(Row("audit", "PostgreSQL", float("nan"), "", note=f"skipped: {reason}"))
+        return rows
+    with postgres_server(fsync=True) as server:
+        rows += _measure("PostgreSQL", server.new_database())
+    # The same appends without waiting for the disk: what the code and the round trips cost. Durable
+    # appends are bounded by the disk's fsync rate (compare pg_test_fsync), not by RadAssist.
+    with postgres_server(fsync=False) as server, open_store(server.new_database()) as store:
+        rate = _appends(store)
+        rows.append(Row("audit", "PostgreSQL fsync=off: appends/s (not durable)", rate, "1/s",
+                        note="software ceiling; not a production setting"))
+    return rows
+
+
+if __name__ == "__main__":
+    for r in run():
+        print(r)
