@@ -122,6 +122,9 @@ def create_window(args: argparse.Namespace | None = None):
     except ConfigError as exc:
         settings, warning = Settings(), exc
     window = MainWindow(settings)
+    from radassist.gui.assistant import install_assistant
+
+    install_assistant(window)  # findings, overlays, review, audit trail (models load with the first image)
     window.setWindowIcon(app_icon())
     if args is not None and args.size:
         try:
