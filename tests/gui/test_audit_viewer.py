@@ -1,0 +1,82 @@
+"""The audit viewer: filters by date, user, image and event type over a real store; its opening is audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PySide6.QtCore import QDate
+
+from radassist.core.audit import events as ev
+from radassist.core.audit import open_store
+from radassist.core.audit.events import AuditEvent
+from radassist.gui.assistant import install_assistant
+from radassist.gui.audit_viewer import ALL_EVENTS, AuditViewer
+
+SHA_A, SHA_B = "a" * 64, "b" * 64
+
+
+@pytest.fixture
+def filled_store(radassist_home):
+    """A default store (under RADASSIST_HOME) with events from two users, two images and three days."""
+    now = datetime.now(UTC)
+    rows = [
+        (ev.IMAGE_OPENED, "alice", SHA_A, now - timedelta(days=10)),
+        (ev.FINDING_ACCEPTED, "alice", SHA_A, now - timedelta(days=10)),
+        (ev.IMAGE_OPENED, "bob", SHA_B, now - timedelta(days=2)),
+        (ev.FINDING_CORRECTED, "bob", SHA_B, now - timedelta(days=2)),
+        (ev.SIGNED_OFF, "bob", SHA_B, now),
+    ]
+    with open_store() as s:
+        for kind, user, sha, when in rows:
+            decision = {"label": "pneumonia", "value": "present", "ai_value": "absent"} \
+                if kind == ev.FINDING_CORRECTED else None
+            s.append(AuditEvent(kind, user, workstation="ws1", pixel_sha256=sha, timestamp=when, decision=decision,
+                                reason="consolidation" if decision else ""))
+    return rows
+
+
+def test_filters_by_user_event_image_and_date(qtbot, filled_store):
+    with open_store() as store:
+        viewer = AuditViewer(store, current_sha=SHA_B)
+        qtbot.addWidget(viewer)
+        assert viewer.table.rowCount() == 5
+        viewer.user.setText("alice")
+        viewer.refresh()
+        assert set(viewer.column(3)) == {"alice"} and viewer.table.rowCount() == 2
+        viewer.user.clear()
+        viewer.event_type.setCurrentText(ev.FINDING_CORRECTED)  # applies at once
+        assert viewer.column(2) == [ev.FINDING_CORRECTED]
+        assert viewer.column(7) == ["pneumonia: present (AI absent)"] and viewer.column(8) == ["consolidation"]
+        viewer.event_type.setCurrentText(ALL_EVENTS)
+        viewer.this_image.click()
+        assert viewer.table.rowCount() == 3 and all(c.startswith("b" * 16) for c in viewer.column(5))
+        viewer.image.clear()
+        viewer.since.setDate(QDate.currentDate().addDays(-5))
+        viewer.use_since.setChecked(True)  # the last 5 days: bob's 3 events
+        assert viewer.table.rowCount() == 3
+        viewer.until.setDate(QDate.currentDate().addDays(-1))
+        viewer.use_until.setChecked(True)  # ... up to yesterday: the two from two days ago
+        assert viewer.column(2) == [ev.IMAGE_OPENED, ev.FINDING_CORRECTED]
+        result = viewer.verify()
+        assert result.ok and "5 record(s) verified" in viewer.summary.text()
+
+
+def test_opening_the_viewer_is_audited(qtbot, main_window, filled_store):
+    from tests.gui import assistant_fixtures as af
+
+    assistant = install_assistant(main_window, loader=af.models)
+    main_window.view.setFocus()
+    viewer = assistant.show_audit_viewer()
+    qtbot.addWidget(viewer)
+    assert viewer.isVisible()
+    assert viewer.column(2)[-1] == ev.AUDIT_VIEWED  # it lists its own opening
+    assert viewer.column(3)[-1] == main_window.settings.reviewer
+    with open_store() as s:
+        assert [r.event.event_type for r in s.query(event_types=[ev.AUDIT_VIEWED])] == [ev.AUDIT_VIEWED]
+        assert s.verify().ok
+    assistant.act_audit.trigger()  # the menu action (Ctrl+Shift+A): audited again
+    with open_store() as s:
+        assert len(s.query(event_types=[ev.AUDIT_VIEWED])) == 2
+    assistant.audit_viewer.close()
+    assistant.shutdown()
