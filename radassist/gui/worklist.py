@@ -83,13 +83,9 @@ def scan_paths(report: Callable[[list[WorklistEntry]], None], cancelled: Callabl
     return ScanResult(listed, skipped, truncated, time.perf_counter() - t0)
 
 
-def _field(header: Any, *names: str) -> str:
-    """Read a HeaderSummary attribute (or dict key) by the first name that has a value."""
-    for name in names:
-        value = header.get(name) if isinstance(header, dict) else getattr(header, name, None)
-        if value not in (None, ""):
-            return str(value)
-    return ""
+def _field(header: Any, name: str) -> str:
+    value = getattr(header, name, None)
+    return "" if value in (None, "") else str(value)
 
 
 class Worklist(QWidget):
@@ -127,12 +123,11 @@ class Worklist(QWidget):
         items = []
         for e in entries:
             h = e.header
-            rows, cols = _field(h, "rows", "Rows"), _field(h, "columns", "Columns")
-            what = " ".join(x for x in (_field(h, "modality", "Modality"),
-                                        _field(h, "view_position", "ViewPosition")) if x)
-            item = QTreeWidgetItem([e.path.name, person_name(_field(h, "patient_name", "PatientName")),
-                                    dicom_date(_field(h, "study_date", "StudyDate")), what,
-                                    f"{cols} × {rows}" if rows and cols else ""])
+            rows, cols = _field(h, "rows"), _field(h, "columns")
+            what = " ".join(x for x in (_field(h, "modality"), _field(h, "view_position")) if x) or h.format
+            patient = (getattr(h, "patient", None) or {}).get("PatientName", "")
+            item = QTreeWidgetItem([e.path.name, person_name(patient), dicom_date(_field(h, "study_date")), what,
+                                    f"{cols} × {rows}" if rows and cols and rows != "0" else ""])
             item.setData(0, Qt.ItemDataRole.UserRole, e.path)
             item.setToolTip(0, str(e.path))
             items.append(item)

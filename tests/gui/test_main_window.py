@@ -142,3 +142,21 @@ def test_dropping_a_file_opens_it(main_window, dicom_file, qtbot):
     with qtbot.waitSignal(main_window.image_loaded, timeout=10_000):
         main_window.dropEvent(event)
     assert main_window.current_path == dicom_file
+
+
+def test_jpeg2000_paints_a_reduced_level_first_then_full_resolution(main_window, qtbot):
+    from tests.conftest import shared_path
+
+    path = shared_path("data", "dicom_cr_chest", "RG1_J2KR.dcm")
+    painted = []
+    main_window.view.view_changed.connect(
+        lambda: painted.append((main_window.view.image.downscale, main_window.view.zoom))
+        if main_window.view.image is not None else None)
+    with qtbot.waitSignal(main_window.image_loaded, timeout=30_000) as loaded:
+        main_window.open_path(path)
+    full = loaded.args[0]
+    assert full.downscale == 1 and main_window.view.image is full
+    assert painted[0][0] > 1  # the first picture was a reduced JPEG 2000 level
+    assert painted[-1][1] == pytest.approx(painted[0][1], rel=0.02)  # full resolution replaced it in place
+    h, w = full.shape
+    assert main_window.view.full_size() == (w, h)
