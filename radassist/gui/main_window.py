@@ -2,8 +2,8 @@
 
 Extension points (findings panel, overlays, review, audit viewer add themselves through these):
 ``image_loaded`` (emitted once per opened file with the full-resolution XRayImage), ``current_image``,
-``add_dock()``, ``menu()``, ``status_message()``, ``add_status_widget()``, ``add_about_section()`` and
-``view`` (the ImageView with named overlay layers).
+``add_dock()``, ``menu()``, ``status_message()``, ``add_status_widget()``, ``add_about_section()``,
+``add_busy_check()`` and ``view`` (the ImageView with named overlay layers).
 """
 
 from __future__ import annotations
@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._open_first_scanned = False
         self._menus: dict[str, QMenu] = {}
         self._about_sections: list[SectionProvider] = []
+        self._busy_checks: list[Callable[[], bool]] = []
         self.tag_browser = None
         self._build_worklist()
         self._build_actions()
@@ -412,7 +413,12 @@ class MainWindow(QMainWindow):
 
     @property
     def is_busy(self) -> bool:
-        return self.jobs.active > 0
+        """Work in flight: the window's own jobs or any added busy check (e.g. an analysis running)."""
+        return self.jobs.active > 0 or any(check() for check in self._busy_checks)
+
+    def add_busy_check(self, check: Callable[[], bool]) -> None:
+        """``check() -> True`` while a panel is still working; screenshots and benchmarks wait for it."""
+        self._busy_checks.append(check)
 
     # --- recent files ------------------------------------------------------------------------------
     def _remember(self, path: Path) -> None:
