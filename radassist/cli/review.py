@@ -27,6 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("--sign-off", action="store_true", help="close the review (every finding decided)")
     p.add_argument("--url", help="audit store: file path or postgresql://... (default: the settings)")
     p.add_argument("--model", help="classifier package id or folder (default: the settings, else bundled)")
+    p.add_argument("--gate", help="OOD gate package folder (default: the bundled ood-gate)")
     p.add_argument("--device", choices=("auto", "cpu", "gpu"), help="where the classifier runs")
     p.add_argument("--json", action="store_true", help="print the decisions as JSON lines")
     p.set_defaults(func=run)
@@ -88,7 +89,7 @@ def run(args) -> int:
         except AuditWriteError as exc:
             print(f"radassist: warning: {exc}", file=sys.stderr)
         engine = Engine(args.model or settings.model or None, device=args.device)
-        analysis = analyze(image, engine=engine, gate=_optional(OodGate.load, "OOD gate"),
+        analysis = analyze(image, engine=engine, gate=_optional(lambda: OodGate.load(args.gate), "OOD gate"),
                            segmenter=_optional(LungSegmenter.load, "lung segmentation"), explain=True)
         review = Review(analysis.to_record(), user, outbox)
         failed = False

@@ -114,10 +114,21 @@ def record_image_opened(sink: Outbox | AuditStore, identity: Mapping[str, str], 
 
 
 def image_identity(record: Mapping[str, Any]) -> dict[str, str]:
-    """Pixel SHA-256 and SOP/Study Instance UIDs from an analysis record (nested "image" or top level)."""
-    src = record.get("image") if isinstance(record.get("image"), Mapping) else record
-    ident = {k: str(src.get(k) or record.get(k) or "")
-             for k in ("pixel_sha256", "sop_instance_uid", "study_instance_uid")}
+    """Pixel SHA-256 and SOP/Study Instance UIDs from an analysis record (top level or a nested "image").
+
+    ``Analysis.to_record()`` names the pixel hash ``image_sha256``; the audit calls it ``pixel_sha256``.
+    """
+    nested = record.get("image") if isinstance(record.get("image"), Mapping) else {}
+
+    def pick(*keys: str) -> str:
+        for src in (record, nested):
+            for k in keys:
+                if src.get(k):
+                    return str(src[k])
+        return ""
+
+    ident = {"pixel_sha256": pick("pixel_sha256", "image_sha256"),
+             "sop_instance_uid": pick("sop_instance_uid"), "study_instance_uid": pick("study_instance_uid")}
     if not ident["pixel_sha256"]:
         raise ReviewError("The analysis has no image identity (pixel SHA-256); it cannot be reviewed.")
     return ident
@@ -275,6 +286,9 @@ class Review:
         try:
             return self.findings[label]
         except KeyError:
+            if self.record.get("status") == "rejected":
+                raise ReviewError(f"The AI made no call on this image: {self.record.get('message') or 'refused'}.",
+                                  hint="Record a note and sign off instead.") from None
             known = ", ".join(self.findings) or "none"
             raise ReviewError(f"No finding {label!r} in this analysis (findings: {known}).") from None
 

@@ -125,3 +125,97 @@ def test_verify_and_export_on_postgres(pg_server, capsys, radassist_home):
 def test_review_rejects_a_malformed_finding(radassist_home, capsys):
     assert main(["review", "x.dcm", "--finding", "pneumonia=maybe"]) == 2
     assert main(["review", "x.dcm"]) == 2
+
+
+@pytest.fixture(scope="module")
+def review_models(tmp_path_factory):
+    """A real exported classifier and a real gate fitted to the generated body images (see test_ood)."""
+    from tests.core.test_models import exported_classifier
+    from tests.core.test_ood import generated_gate_package
+
+    return str(exported_classifier()), str(generated_gate_package(tmp_path_factory.mktemp("gate")))
+
+
+@pytest.fixture
+def chest_dicom(tmp_path) -> Path:
+    from tests.core.test_ood import synthetic_body
+    from tests.fixtures.dicom_factory import write_dicom
+
+    # an identity window keeps the generated body's contrast, which the generated gate was fitted to
+    return write_dicom(tmp_path / "DOE_JANE.dcm", pixels=synthetic_body(7, shape=(300, 260)), bits_allocated=8,
+                       bits_stored=8, windows=[(128, 256)], patient={"PatientName": "DOE^JANE", "PatientID": "MRN-4711",
+                                               "PatientBirthDate": "19610203"})
+
+
+def test_review_records_what_the_app_records_and_no_patient_identifier(review_models, chest_dicom,
+                                                                       radassist_home, tmp_path, capsys):
+    """Prediction + decisions as the findings panel records them; the patient's name and ID appear neither
+    in the audit store nor in the debug log."""
+    import logging
+
+    from radassist.core.analysis import analyze
+    from radassist.core.inference import Engine
+    from radassist.core.io import load_image
+    from radassist.core.ood import OodGate
+    from radassist.log import configure_logging
+
+    configure_logging(level=logging.DEBUG)  # main() keeps this (idempotent): everything is logged
+    model, gate = review_models
+    db = tmp_path / "audit.sqlite3"
+    image = load_image(chest_dicom)
+    from radassist.cli.review import _optional
+    from radassist.core.segmentation import LungSegmenter
+
+    expected = analyze(image, engine=Engine(model, device="cpu"), gate=OodGate.load(gate),
+                       segmenter=_optional(LungSegmenter.load, "lungs")).to_record()
+    assert expected["status"] == "ok"
+    ai = "present" if expected["findings"][0]["positive"] else "absent"
+    other = "absent" if ai == "present" else "present"
+
+    argv = ["review", str(chest_dicom), "--model", model, "--gate", gate, "--device", "cpu", "--url", str(db),
+            "--user", "dr.alice"]
+    assert main([*argv, "--finding", f"pneumonia={other}"]) == 1  # disagreeing without a reason
+    assert "give a reason" in capsys.readouterr().err
+    assert main([*argv, "--finding", f"pneumonia={other}", "--reason", "rib overlap",
+                 "--note", "compare with prior", "--sign-off"]) == 0
+    out = capsys.readouterr().out
+    assert "finding_corrected" in out and "signed_off" in out and "NOT YET SAVED" not in out
+
+    with open_store(db) as s:
+        assert s.verify().ok
+        recs = s.query()
+    kinds = [r.event.event_type for r in recs]
+    # the failed attempt still recorded the opening and the prediction shown, as the app would
+    assert kinds == ["image_opened", "prediction_shown", "image_opened", "prediction_shown",
+                     "finding_corrected", "note_added", "signed_off"]
+    shown, corrected = recs[3].event, recs[4].event
+    assert shown.pixel_sha256 == image.pixel_sha256 and shown.sop_instance_uid == image.sop_instance_uid
+    assert shown.ai_output["findings"] == expected["findings"]  # the AI output as shown
+    assert shown.model["id"] == expected["model"]["id"] and "pneumonia" in shown.model["thresholds"]
+    assert (corrected.decision["value"], corrected.decision["ai_value"], corrected.reason) == (other, ai, "rib overlap")
+    assert corrected.previous["source"] == "ai" and corrected.user == "dr.alice"
+
+    log_text = (radassist_home / "logs" / "radassist.log").read_text(encoding="utf-8")
+    assert "DEBUG" in log_text or "INFO" in log_text  # the log was written, so the check below means something
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("audit.sqlite3*"))
+    for secret in ("DOE^JANE", "DOE_JANE", "MRN-4711", "19610203"):
+        assert secret not in log_text and secret.encode() not in stored and secret not in out
+
+
+def test_review_of_an_unsaveable_decision_says_not_yet_saved(review_models, chest_dicom, radassist_home,
+                                                             tmp_path, capsys):
+    model, gate = review_models
+    db = tmp_path / "audit.sqlite3"
+    open_store(db).close()
+    assert main(["review", str(chest_dicom), "--model", model, "--gate", gate, "--device", "cpu",
+                 "--url", f"file:{db}?mode=ro", "--accept-all"]) == 1
+    captured = capsys.readouterr()
+    assert "not yet saved" in captured.err and "NOT YET SAVED" in captured.out
+    spool = radassist_home / "logs" / "audit-pending.jsonl"
+    assert len(spool.read_text().splitlines()) == 3  # opened, shown, accepted: kept for the retry
+    assert main(["review", str(chest_dicom), "--model", model, "--gate", gate, "--device", "cpu",
+                 "--url", str(db), "--sign-off"]) == 0  # the next run flushes them first
+    with open_store(db) as s:
+        kinds = [r.event.event_type for r in s.query()]
+    assert kinds[:3] == ["image_opened", "prediction_shown", "finding_accepted"] and kinds[-1] == "signed_off"
+    assert not spool.exists()
