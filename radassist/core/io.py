@@ -44,6 +44,7 @@ MAX_SIDE = 30_000
 #: files larger than this are not read at all (an uncompressed 100 Mpixel 16-bit image is ~200 MB)
 MAX_FILE_BYTES = 1 << 30
 
+DEFLATED = "1.2.840.10008.1.2.1.99"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 
@@ -143,17 +144,33 @@ def _sniff(data: bytes, path: Path) -> str:
             raise UnsupportedFormatError(f"{path.name} is a {what} file, not a format RadAssist reads.",
                                          hint=_HINT_FORMATS + " Export the image as DICOM or PNG.")
     # a DICOM data set written without the 128-byte preamble starts with a group 0002 or 0008 tag
-    if len(data) >= 8 and data[:2] in (b"\x02\x00", b"\x08\x00") and data[3:4] == b"\x00":
+    if len(data) >= 8 and ((data[:2] in (b"\x02\x00", b"\x08\x00") and data[3:4] == b"\x00")
+                           or (data[:2] in (b"\x00\x02", b"\x00\x08") and data[4:6].isalpha())):
         return "DICOM-raw"
     raise UnsupportedFormatError(f"{path.name} is not a DICOM, PNG or JPEG image.", hint=_HINT_FORMATS)
 
 
 def _read_dataset(data: bytes, path: Path, kind: str, *, header_only: bool) -> Any:
+    """(data set, offset where reading stopped): with ``header_only`` that is the Pixel Data element."""
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     try:
-        return pydicom.dcmread(_stdio.BytesIO(data), force=(kind == "DICOM-raw"), stop_before_pixels=header_only)
+        fp = _stdio.BytesIO(data)
+        ds = pydicom.dcmread(fp, force=(kind == "DICOM-raw"), stop_before_pixels=header_only)
+        end = fp.tell()
+        if len(ds) == 0 and not header_only:
+            # pydicom returns an empty data set when encapsulated Pixel Data ends early: is the header fine?
+            head = pydicom.dcmread(_stdio.BytesIO(data), force=(kind == "DICOM-raw"), stop_before_pixels=True)
+            if len(head):
+                raise CorruptPixelDataError(f"The pixel data of {path.name} is truncated or damaged (it ends "
+                                            "before its end marker).",
+                                            hint="The transfer was interrupted: fetch the file again.")
+        if len(ds) == 0:
+            raise InvalidDicomError("no data elements")
+        return ds, end
+    except RadAssistError:
+        raise
     except InvalidDicomError as exc:
         raise UnsupportedFormatError(f"{path.name} is not a valid DICOM file ({exc}).", hint=_HINT_FORMATS) from exc
     except Exception as exc:  # noqa: BLE001 - pydicom raises many types on damaged headers
@@ -208,8 +225,9 @@ def scan_header(path: str | os.PathLike[str]) -> HeaderSummary:
         if kind in ("PNG", "JPEG"):
             h, w, _bits, _ch = _raster_header(data, kind, p)
             return HeaderSummary(path=p, format=kind, rows=h, columns=w)
-        ds = _read_dataset(data, p, kind, header_only=True)
-        if not _has_pixel_data(ds, data):
+        ds, end = _read_dataset(data, p, kind, header_only=True)
+        deflated = _transfer_syntax(ds) == DEFLATED  # offsets refer to the inflated stream: cannot tell
+        if not deflated and _pixel_element_size(data, end) is None:
             raise _no_pixels_error(ds, p)
         return HeaderSummary(
             path=p, format="DICOM", modality=_text(ds, "Modality"), body_part=_text(ds, "BodyPartExamined"),
@@ -239,13 +257,13 @@ def read_tags(path: str | os.PathLike[str], *, max_value_chars: int = 256) -> li
     kind = _sniff(data, p)
     if not kind.startswith("DICOM"):
         raise UnsupportedFormatError(f"{p.name} is a {kind} image: it has no DICOM tags to show.")
-    ds = _read_dataset(data, p, kind, header_only=True)
+    ds, end = _read_dataset(data, p, kind, header_only=True)
     rows: list[TagRow] = []
     try:
         if getattr(ds, "file_meta", None) is not None:
             _tag_rows(ds.file_meta, 0, rows, max_value_chars)
         _tag_rows(ds, 0, rows, max_value_chars)
-        pixel = _pixel_element_size(data, ds)
+        pixel = None if _transfer_syntax(ds) == DEFLATED else _pixel_element_size(data, end)
         if pixel is not None:
             tag, vr, size = pixel
             rows.append(TagRow(tag, "PixelData", vr, size))
@@ -291,8 +309,8 @@ def check_codecs() -> list[str]:
 
 # --- DICOM ----------------------------------------------------------------------------------------------
 def _load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: int) -> XRayImage:
-    ds = _read_dataset(data, path, kind, header_only=False)
-    if not _has_pixel_data(ds, data):
+    ds, _end = _read_dataset(data, path, kind, header_only=False)
+    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise _no_pixels_error(ds, path)
     frames = _int(ds, "NumberOfFrames", 1)
     if frames > 1:
@@ -300,6 +318,9 @@ def _load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels:
                               "chest radiographs.", hint="Open a single-frame projection radiograph (CR/DX).")
     photometric = _text(ds, "PhotometricInterpretation").upper()
     samples = _int(ds, "SamplesPerPixel", 1)
+    if not photometric:
+        raise CorruptPixelDataError(f"{path.name} has pixel data but no Photometric Interpretation, so it "
+                                    "cannot be displayed safely.", hint="The header is damaged: fetch the file again.")
     if photometric not in ("MONOCHROME1", "MONOCHROME2") or samples != 1:
         raise UnsupportedPhotometricError(
             f"{path.name} is a {photometric or 'colour'} image ({samples} samples per pixel); a chest "
@@ -327,6 +348,8 @@ def _load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels:
         notes.append("No DICOM file meta header: transfer syntax inferred.")
     stored, downscale = _decode_dicom(ds, path, ts, rows, cols, bits_allocated, bits_stored, signed, reduced)
     sha = hashlib.sha256(stored.tobytes()).hexdigest() if downscale == 1 else ""
+    if not stored.dtype.isnative:  # big-endian transfer syntax: hashed as pydicom returns it, then native
+        stored = stored.astype(stored.dtype.newbyteorder("="))
     stored = _respect_bits_stored(stored, bits_stored, signed)
     pixels = _modality_lut(ds, stored, notes)
     lo, hi = (float(pixels.min()), float(pixels.max())) if pixels.size else (0.0, 1.0)
@@ -531,30 +554,27 @@ def _spacing(ds: Any, key: str) -> list[float] | None:
     return values
 
 
-def _has_pixel_data(ds: Any, data: bytes) -> bool:
-    if any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
-        return True
-    return _pixel_element_size(data, ds) is not None
-
-
-def _pixel_element_size(data: bytes, ds: Any) -> tuple[str, str, str] | None:
-    """(tag, VR, size text) of Pixel Data found after the header (read with stop_before_pixels), or None."""
-    for tag_bytes, tag in ((b"\xe0\x7f\x10\x00", "(7FE0,0010)"), (b"\xe0\x7f\x08\x00", "(7FE0,0008)"),
-                           (b"\xe0\x7f\x09\x00", "(7FE0,0009)")):
-        at = data.rfind(tag_bytes)
-        if at < 0:
-            continue
-        vr = data[at + 4:at + 6]
-        if vr in (b"OB", b"OW", b"OF", b"OD", b"UN"):
-            length = int.from_bytes(data[at + 8:at + 12], "little")
-            vr_text = vr.decode()
-        else:
-            length = int.from_bytes(data[at + 4:at + 8], "little")
-            vr_text = "OW"
-        if length == 0xFFFFFFFF:
-            return tag, vr_text, f"encapsulated (compressed), {len(data) - at:,} bytes"
-        return tag, vr_text, f"{length:,} bytes"
-    return None
+def _pixel_element_size(data: bytes, at: int) -> tuple[str, str, str] | None:
+    """(tag, VR, size text) of the pixel data element where a ``stop_before_pixels`` read stopped, or None."""
+    head = data[at:at + 12]
+    if len(head) < 8:
+        return None
+    little = head[:2] == b"\xe0\x7f"
+    if not (little or head[:2] == b"\x7f\xe0"):
+        return None
+    order = "little" if little else "big"
+    element = int.from_bytes(head[2:4], order)
+    if element not in (0x0008, 0x0009, 0x0010):
+        return None
+    tag = f"(7FE0,{element:04X})"
+    vr = head[4:6]
+    if vr in (b"OB", b"OW", b"OF", b"OD", b"UN") and len(head) == 12:
+        length, vr_text = int.from_bytes(head[8:12], order), vr.decode()
+    else:
+        length, vr_text = int.from_bytes(head[4:8], order), "OW"
+    if length == 0xFFFFFFFF:
+        return tag, vr_text, f"encapsulated (compressed), {len(data) - at:,} bytes"
+    return tag, vr_text, f"{length:,} bytes"
 
 
 def _no_pixels_error(ds: Any, path: Path) -> NoPixelDataError:
