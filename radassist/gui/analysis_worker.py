@@ -48,7 +48,7 @@ class AnalysisResult:
 
 def load_models(model: str | None = None, device: str | None = None) -> Models:
     """Worker body: the classifier (required), the OOD gate and the lung segmenter (each optional)."""
-    from radassist.core.errors import RadAssistError
+    from radassist.core.errors import ModelNotFoundError, RadAssistError
     from radassist.core.inference import Engine
 
     engine = Engine(model or None, device=device or None).load()
@@ -59,16 +59,17 @@ def load_models(model: str | None = None, device: str | None = None) -> Models:
 
         gate = OodGate.load()
     except RadAssistError as exc:
-        log.warning("OOD gate unavailable: %s", exc.message if hasattr(exc, "message") else exc)
-        notes.append(f"The out-of-distribution gate is unavailable ({exc}): images are not checked for being "
-                     "frontal chest X-rays before the scores are shown.")
+        log.warning("OOD gate unavailable: %s", exc)
+        if not isinstance(exc, ModelNotFoundError):  # "not installed" is said by the analysis itself
+            notes.append(f"The out-of-distribution gate could not be loaded: {exc}")
     try:
         from radassist.core.segmentation import LungSegmenter
 
         segmenter = LungSegmenter.load()
     except RadAssistError as exc:
         log.warning("lung segmenter unavailable: %s", exc)
-        notes.append(f"The lung segmentation model is unavailable ({exc}): no lung overlay.")
+        if not isinstance(exc, ModelNotFoundError):
+            notes.append(f"The lung segmentation model could not be loaded: {exc}")
     return Models(engine, gate, segmenter, tuple(notes))
 
 

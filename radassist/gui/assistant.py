@@ -16,7 +16,16 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from radassist.gui.analysis_worker import AnalysisResult, AnalysisService, Models
 from radassist.gui.findings_panel import FindingsPanel
@@ -28,6 +37,7 @@ log = logging.getLogger(__name__)
 
 #: how often pending audit records are retried
 RETRY_MS = 10_000
+DOCK_MIN_WIDTH = 380
 
 
 def open_audit_store(location: str | None = None):
@@ -69,8 +79,14 @@ class Assistant(QObject):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.findings)
         lay.addWidget(self.overlays)
-        self.findings_dock = window.add_dock(top, "AI Findings", Qt.DockWidgetArea.RightDockWidgetArea)
+        scroll = QScrollArea()  # a short screen scrolls the panel instead of clipping a warning
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(top)
+        self.findings_dock = window.add_dock(scroll, "AI Findings", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.findings_dock.setMinimumWidth(DOCK_MIN_WIDTH)
         self.review_dock = window.add_dock(self.review_panel, "Review", Qt.DockWidgetArea.RightDockWidgetArea)
+        window.resizeDocks([self.findings_dock, self.review_dock], [520, 400], Qt.Orientation.Vertical)
 
         self.pending_label = QLabel("", window)
         self.pending_label.setStyleSheet("color: #b00020; font-weight: bold;")

@@ -98,10 +98,17 @@ def view_of(analysis: Any) -> FindingsView:
                         notes=tuple(str(n) for n in (_attr(analysis, "notes", default=()) or ())))
 
 
+def fit_table_height(table: QTableWidget) -> None:
+    """Make a short table exactly as tall as its rows (no inner vertical scrolling in a narrow dock)."""
+    rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+    bar = table.horizontalScrollBar().sizeHint().height()
+    table.setFixedHeight(table.horizontalHeader().sizeHint().height() + rows + 2 * table.frameWidth() + bar)
+
+
 class FindingsPanel(QWidget):
     """Shows one image's findings; the assistant drives its states."""
 
-    COLUMNS = ("Finding", "Probability", "Threshold", "AI call", "Heatmap in lungs")
+    COLUMNS = ("Finding", "Probability", "Threshold", "AI call", "In lungs")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -121,7 +128,9 @@ class FindingsPanel(QWidget):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMaximumHeight(110)
+        self.table.horizontalHeaderItem(4).setToolTip("Share of the heatmap that lies inside the lungs")
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.model_label = QLabel(self)
         self.model_label.setWordWrap(True)
         self.warnings = QLabel(self)
@@ -210,6 +219,8 @@ class FindingsPanel(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        fit_table_height(self.table)
         self.table.show()
 
     # --- for tests and the review panel --------------------------------------------------------------

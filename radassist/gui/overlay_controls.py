@@ -109,7 +109,7 @@ class OverlayControls(QWidget):
         self.heatmap_opacity.valueChanged.connect(self._heatmap_opacity_changed)
         self.legend = QLabel(LEGEND, self)
         self.legend.setWordWrap(True)
-        self.legend.setStyleSheet("color: palette(mid); font-style: italic;")
+        self.legend.setStyleSheet("font-style: italic;")
 
         self.lungs_button = QToolButton(self)
         self.lungs_button.setDefaultAction(self.act_lungs)

@@ -94,7 +94,7 @@ class ReviewPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMaximumHeight(110)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.btn_accept_all = QPushButton("Accept all (A)", self)
         self.btn_present = QPushButton("Present (P)", self)
         self.btn_absent = QPushButton("Absent (N)", self)
@@ -115,6 +115,7 @@ class ReviewPanel(QWidget):
         self.history = QListWidget(self)
         self.history.setWordWrap(True)
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.history.setMinimumHeight(90)
         buttons = QHBoxLayout()
         for b in (self.btn_accept_all, self.btn_present, self.btn_absent):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keys stay with the window's shortcuts
@@ -190,6 +191,10 @@ class ReviewPanel(QWidget):
                 self.table.setItem(row, col, item)
         if labels:
             self.table.selectRow(labels.index(selected) if selected in labels else 0)
+        self.table.resizeColumnsToContents()
+        from radassist.gui.findings_panel import fit_table_height
+
+        fit_table_height(self.table)
         for d in reversed(decisions):  # newest first
             item = QListWidgetItem(describe(d))
             if d.superseded:
