@@ -1,0 +1,198 @@
+"""core.display: the one PS3.3 C.11 pipeline (Modality LUT output -> VOI LUT/window -> MONOCHROME1 -> 8 bit)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from radassist.core import io
+from radassist.core.display import (
+    apply_voi_lut,
+    apply_window,
+    default_window,
+    full_range_window,
+    render_uint8,
+)
+from radassist.core.image import DisplayInfo, ImageMeta, Source, VoiLut, Window, XRayImage
+from tests.conftest import shared_path
+from tests.fixtures import dicom_factory as f
+
+
+def _image(pixels, *, photometric="MONOCHROME2", windows=(), voi_luts=(), bits=12) -> XRayImage:
+    pixels = np.asarray(pixels)
+    return XRayImage(pixels=pixels,
+                     display=DisplayInfo(photometric=photometric, bits_stored=bits, windows=tuple(windows),
+                                         voi_luts=tuple(voi_luts), pixel_min=float(pixels.min()),
+                                         pixel_max=float(pixels.max())),
+                     meta=ImageMeta(), pixel_sha256="", source=Source(path=None, format="test"))
+
+
+def _c11_linear(x, c, w):
+    """PS3.3 C.11.2.1.2.1 written out literally, output range 0..255."""
+    x = np.asarray(x, dtype=np.float64)
+    y = ((x - (c - 0.5)) / (w - 1) + 0.5) * 255
+    y = np.where(x <= c - 0.5 - (w - 1) / 2, 0, y)
+    y = np.where(x > c - 0.5 + (w - 1) / 2, 255, y)
+    return y
+
+
+# --- window functions -----------------------------------------------------------------------------------
+def test_linear_window_follows_c11_including_its_edges():
+    c, w = 2000.0, 1001.0
+    x = np.arange(1000, 3000, dtype=np.float32)
+    np.testing.assert_allclose(apply_window(x, Window(c, w)) * 255, _c11_linear(x, c, w), atol=1e-3)
+    lo_edge, hi_edge = c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2
+    assert apply_window(np.array([lo_edge]), Window(c, w))[0] == 0.0
+    assert apply_window(np.array([hi_edge + 1]), Window(c, w))[0] == 1.0
+
+
+def test_linear_window_of_width_one_is_a_threshold():
+    y = apply_window(np.array([99.0, 99.5, 100.0, 101.0]), Window(100, 1))
+    np.testing.assert_array_equal(y, [0, 0, 1, 1])
+
+
+def test_linear_exact_and_sigmoid():
+    x = np.array([0.0, 50.0, 100.0, 150.0, 200.0])
+    np.testing.assert_allclose(apply_window(x, Window(100, 100, function="LINEAR_EXACT")), [0, 0, 0.5, 1, 1])
+    sig = apply_window(x, Window(100, 100, function="SIGMOID"))
+    np.testing.assert_allclose(sig, 1 / (1 + np.exp(-4 * (x - 100) / 100)), rtol=1e-5)
+    assert sig.dtype == np.float32 and np.all(np.diff(sig) > 0)
+
+
+def test_apply_window_output_is_float32_in_unit_range():
+    y = apply_window(np.linspace(-1e6, 1e6, 1001), Window(0, 10))
+    assert y.dtype == np.float32 and y.min() == 0 and y.max() == 1
+
+
+def test_voi_lut_clamps_outside_its_input_range():
+    lut = VoiLut(first_mapped=10, table=np.array([0, 100, 200, 255], dtype=np.float32), bits=8)
+    np.testing.assert_allclose(apply_voi_lut(np.array([0, 10, 11, 12, 13, 500]), lut) * 255,
+                               [0, 0, 100, 200, 255, 255], atol=1e-3)
+
+
+# --- default window -------------------------------------------------------------------------------------
+def test_default_window_is_the_first_file_window():
+    image = _image(np.zeros((2, 2), np.uint16), windows=[Window(10, 20, "A"), Window(30, 40, "B")])
+    assert default_window(image) == Window(10, 20, "A")
+
+
+def test_default_window_without_file_window_spans_min_to_max():
+    pixels = np.array([[100, 150], [200, 355]], np.uint16)
+    w = default_window(_image(pixels))
+    assert w == full_range_window(100, 355)
+    u8 = render_uint8(_image(pixels))
+    assert u8.min() == 0 and u8.max() == 255
+
+
+def test_full_range_window_of_8_bit_range_is_the_identity():
+    x = np.arange(256, dtype=np.uint8)
+    w = full_range_window(0, 255)
+    assert (w.center, w.width) == (128, 256)
+    np.testing.assert_array_equal(render_uint8(_image(x[None, :], windows=[w], bits=8)), x[None, :])
+
+
+# --- render_uint8 ---------------------------------------------------------------------------------------
+def test_render_output_and_input_untouched():
+    pixels = f.gradient(30, 20, 12)
+    image = _image(pixels.copy(), windows=[Window(2048, 4096)])
+    u8 = render_uint8(image)
+    assert u8.dtype == np.uint8 and u8.shape == (30, 20)
+    np.testing.assert_array_equal(image.pixels, pixels)
+
+
+def test_monochrome1_is_inverted_after_the_window_and_invert_flips_back():
+    pixels = f.gradient(30, 20, 12)
+    w = Window(1500, 2000)
+    mono2 = render_uint8(_image(pixels, windows=[w]))
+    mono1 = render_uint8(_image(pixels, photometric="MONOCHROME1", windows=[w]))
+    np.testing.assert_array_equal(mono1.astype(int), 255 - mono2.astype(int))
+    np.testing.assert_array_equal(render_uint8(_image(pixels, photometric="MONOCHROME1", windows=[w]), invert=True),
+                                  mono2)
+    np.testing.assert_array_equal(render_uint8(_image(pixels, windows=[w]), invert=True), mono1)
+
+
+def test_explicit_window_overrides_the_file_window():
+    pixels = f.gradient(30, 20, 12)
+    image = _image(pixels, windows=[Window(2048, 4096)])
+    narrow = render_uint8(image, Window(2048, 100))
+    np.testing.assert_array_equal(narrow, render_uint8(_image(pixels, windows=[Window(2048, 100)])))
+    assert (narrow == 0).sum() > (render_uint8(image) == 0).sum()
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64])
+def test_lookup_table_path_equals_float_path_for_every_dtype(dtype):
+    info = np.iinfo(dtype) if np.issubdtype(dtype, np.integer) else None
+    lo, hi = (max(info.min, -3000), min(info.max, 3000)) if info else (-3000, 3000)
+    pixels = np.linspace(lo, hi, 600).reshape(20, 30).round().astype(dtype)
+    window = Window(center=(lo + hi) / 3, width=(hi - lo) / 2)
+    for photometric in ("MONOCHROME1", "MONOCHROME2"):
+        got = render_uint8(_image(pixels, photometric=photometric), window)
+        y = apply_window(pixels.astype(np.float32), window)
+        if photometric == "MONOCHROME1":
+            y = 1 - y
+        np.testing.assert_array_equal(got, np.rint(y * 255).astype(np.uint8))
+
+
+def test_voi_lut_is_the_default_without_a_window_and_can_be_chosen_by_index():
+    pixels = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    ramp = VoiLut(0, np.arange(256, dtype=np.float32) * 257, 16)
+    reverse = VoiLut(0, (255 - np.arange(256, dtype=np.float32)) * 257, 16)
+    image = _image(pixels, voi_luts=[ramp, reverse], bits=8)
+    np.testing.assert_array_equal(render_uint8(image), pixels)
+    np.testing.assert_array_equal(render_uint8(image, voi_lut_index=1), 255 - pixels)
+    # a window given by the user wins over the LUT
+    np.testing.assert_array_equal(render_uint8(image, Window(128, 256)), pixels)
+
+
+def test_preview_slices_render_like_the_full_image():
+    image = _image(f.gradient(40, 30, 12), windows=[Window(2000, 3000)])
+    small = dataclasses.replace(image, pixels=image.pixels[::2, ::2], downscale=2)
+    np.testing.assert_array_equal(render_uint8(small), render_uint8(image)[::2, ::2])
+
+
+# --- through core.io ------------------------------------------------------------------------------------
+def test_rescaled_dicom_renders_through_the_window_in_output_units(tmp_path):
+    path = f.write_dicom(tmp_path / "r.dcm", rescale=(2, -1000), windows=[(1000, 4000)], photometric="MONOCHROME1")
+    image = io.load_image(path)
+    import pydicom
+
+    stored = pydicom.dcmread(path).pixel_array.astype(np.float64)
+    expected = 255 - _c11_linear(stored * 2 - 1000, 1000, 4000)
+    assert np.abs(render_uint8(image).astype(float) - expected).max() <= 1
+
+
+def test_generated_monochrome1_twin_renders_identically(tmp_path):
+    pixels = f.gradient(50, 40, 8)
+    mono2 = io.load_image(f.write_dicom(tmp_path / "m2.dcm", pixels=pixels, bits_allocated=8, bits_stored=8))
+    mono1 = io.load_image(f.write_dicom(tmp_path / "m1.dcm", pixels=(255 - pixels).astype(np.uint8),
+                                        bits_allocated=8, bits_stored=8, photometric="MONOCHROME1"))
+    np.testing.assert_array_equal(render_uint8(mono1), render_uint8(mono2))
+
+
+def test_shared_siim_monochrome1_renders_like_its_monochrome2_twin():
+    folder = shared_path("data", "dicom_cr_chest")
+    mono1 = io.load_image(folder / "SIIM_CXR_MONOCHROME1.dcm")
+    mono2 = io.load_image(folder / "SIIM_CXR_MONOCHROME2_IMPLE.dcm")
+    np.testing.assert_array_equal(render_uint8(mono1), render_uint8(mono2))
+
+
+def test_shared_rg1_default_render_is_rescale_window_then_inversion():
+    path = shared_path("data", "dicom_cr_chest", "RG1_UNCR.dcm")
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    x = ds.pixel_array.astype(np.float64) * float(ds.get("RescaleSlope", 1)) + float(ds.get("RescaleIntercept", 0))
+    expected = 255 - _c11_linear(x, 15000, 30000)  # MONOCHROME1: inverted after the VOI step
+    got = render_uint8(io.load_image(path)).astype(float)
+    assert np.abs(got - expected).max() <= 1.0
+    assert np.abs(got - expected).mean() < 0.5
+
+
+def test_shared_voi_lut_file_renders_with_its_lut():
+    image = io.load_image(shared_path("data", "dicom_cr_chest", "edge_VOI_LUT_sequence.dcm"))
+    lut = image.display.voi_luts[0]
+    expected = np.rint(lut.table[np.clip(image.pixels.astype(int) - lut.first_mapped, 0, len(lut.table) - 1)]
+                       / 65535 * 255)
+    np.testing.assert_array_equal(render_uint8(image), expected.astype(np.uint8))
