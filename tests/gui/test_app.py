@@ -41,3 +41,23 @@ def test_gui_entry_point_does_not_import_tensorflow(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "shown" in out.stdout and out.stdout.strip().endswith("NO-TF")
+
+
+def test_qt_binding_keeps_none_and_bool_references(qapp):
+    """PySide6 6.12.0 on Python 3.11 dropped a reference to None/True on every void call, so a viewer
+    aborted ("none_dealloc") after a few thousand repaints; pyproject pins a sound version."""
+    from PySide6.QtCore import QObject, Signal
+    from PySide6.QtWidgets import QWidget
+
+    class Emitter(QObject):
+        changed = Signal(object)
+
+    w, e = QWidget(), Emitter()
+    e.changed.connect(lambda _v: None)
+    none_before, true_before = sys.getrefcount(None), sys.getrefcount(True)
+    for _ in range(2000):
+        w.update()
+        qapp.processEvents()
+        e.changed.emit(None)
+    assert sys.getrefcount(None) - none_before > -100
+    assert sys.getrefcount(True) - true_before > -100
