@@ -213,7 +213,7 @@ class Assistant(QObject):
         self.findings.show_result(result.analysis, result.models.notes)
         prior = self.review.decisions if self.review is not None else None
         try:
-            self.review = Review(review_record(result), self.identity.reviewer, self.outbox, prior=prior)
+            self.review = Review(result.record, self.identity.reviewer, self.outbox, prior=prior)
         except RadAssistError as exc:
             log.warning("this analysis cannot be reviewed: %s", exc)
             self.review = None
@@ -312,7 +312,7 @@ class Assistant(QObject):
         from radassist.core.review import Review
 
         if self.review is not None and self.result is not None:
-            self.review = Review(review_record(self.result), name, self.outbox, prior=self.review.decisions)
+            self.review = Review(self.result.record, name, self.outbox, prior=self.review.decisions)
             self.review_panel.set_review(self.review)
         self.window.status_message(f"Reviewing as {name}.")
 
@@ -389,13 +389,6 @@ class Assistant(QObject):
             except Exception as exc:  # noqa: BLE001 - kept in the spool file for the next start
                 log.warning("%d audit record(s) still pending at exit (kept for the next start): %s",
                             self.pending_count(), exc)
-
-
-def review_record(result: AnalysisResult) -> dict:
-    """The analysis record as the review stores it, with the image identity under "image"."""
-    from radassist.core.review import identity_of
-
-    return {**result.record, "image": identity_of(result.image)}
 
 
 def _is_user_error(exc: BaseException) -> bool:

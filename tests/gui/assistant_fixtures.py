@@ -117,10 +117,9 @@ def kermany_dicom(path: Path, shared: Path, *, patient_name: str = "Doe^Jane", p
 
 
 def analysis_record(seed: int = 0) -> dict:
-    """A real analysis record (real model, no gate) of a generated image, with its identity for a review."""
+    """A real analysis record (real model, no gate) of a generated image: what a review starts from."""
     from radassist.core.analysis import analyze
 
     u8 = (chest_like(seed=seed) // 16).astype(np.uint8)
     a = analyze(u8, engine=engine(), explain=False)
-    return {**a.to_record(), "image": {"pixel_sha256": a.image_sha256, "sop_instance_uid": "",
-                                       "study_instance_uid": ""}}
+    return a.to_record()

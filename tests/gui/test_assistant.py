@@ -218,3 +218,62 @@ def test_refused_image_shows_the_reason_and_no_probability(qtbot, main_window, c
     assert not assistant.review_panel.btn_accept_all.isEnabled()
     shown = store_events(event_types=[ev.PREDICTION_SHOWN])[0].event
     assert shown.ai_output["findings"] == [] and shown.ai_output["status"] == "rejected"
+
+
+def test_next_and_previous_image_keys_step_the_worklist_review(qtbot, main_window, assistant, tmp_path):
+    folder = tmp_path / "worklist"
+    folder.mkdir()
+    af.write_cxr_dicom(folder / "a.dcm", af.chest_like(seed=1))
+    af.write_cxr_dicom(folder / "b.dcm", af.chest_like(seed=2))
+    with qtbot.waitSignal(assistant.analysis.finished, timeout=30_000) as first:
+        main_window.open_folder(folder)
+    assert main_window.act_next in main_window.menu("Review").actions()
+    main_window.view.setFocus()
+    with qtbot.waitSignal(assistant.analysis.finished, timeout=30_000) as second:
+        qtbot.keyClick(main_window.view, Qt.Key.Key_Right)
+    assert second.args[0].image.pixel_sha256 != first.args[0].image.pixel_sha256
+    assert assistant.review.identity["pixel_sha256"] == second.args[0].image.pixel_sha256
+    with qtbot.waitSignal(assistant.analysis.finished, timeout=30_000) as back:
+        qtbot.keyClick(main_window.view, Qt.Key.Key_Left)
+    assert back.args[0].image.pixel_sha256 == first.args[0].image.pixel_sha256
+
+
+def test_the_app_shows_findings_without_importing_tensorflow(cxr_file, tmp_path):
+    """The real entry point (create_window + install_assistant, real OOD gate): LiteRT only on the CPU."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import SHARED
+
+    real = SHARED / "data" / "dicom_cr_chest" / "SIIM_CXR_MONOCHROME2_IMPLE.dcm"
+    image = real if real.is_file() else cxr_file  # a generated image is refused by the gate: still no TF
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from radassist.gui.app import create_window\n"
+        "app = QApplication([])\n"
+        "win = create_window()\n"
+        "win.show()\n"
+        "a = win.assistant\n"
+        "def done(r):\n"
+        "    print('FINDINGS', len(r.analysis.findings), 'TF' if 'tensorflow' in sys.modules else 'NO-TF')\n"
+        "    app.exit(0)\n"
+        "a.analysis.finished.connect(done)\n"
+        "a.analysis.failed.connect(lambda s, e: (print('FAILED', e), app.exit(1)))\n"
+        "QTimer.singleShot(0, lambda: win.open_path(Path(sys.argv[1])))\n"
+        "QTimer.singleShot(60000, lambda: app.exit(2))\n"
+        "code = app.exec()\n"
+        "a.shutdown()\n"
+        "sys.exit(code)\n")
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "RADASSIST_HOME": str(tmp_path / "home"),
+           "RADASSIST_MODEL": str(af.classifier_dir()), "RADASSIST_DEVICE": "cpu"}
+    proc = subprocess.run([sys.executable, "-c", script, str(image)], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "NO-TF" in proc.stdout
+    if image == real:
+        assert "FINDINGS 1 NO-TF" in proc.stdout
