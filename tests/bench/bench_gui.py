@@ -50,6 +50,7 @@ def cold_start_s(repeat: int = 5) -> tuple[float, list[float]]:
 
 def _child(what: str, arg: str) -> None:
     """Runs in the subprocess: prints one JSON object with the timings."""
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from radassist.gui.app import create_window
@@ -60,18 +61,38 @@ def _child(what: str, arg: str) -> None:
     win.show()
     app.processEvents()
     out: dict[str, float] = {}
+    loop = QEventLoop()
+    QTimer.singleShot(120_000, loop.quit)  # never hang a benchmark run
     if what == "open":
-        t0 = time.perf_counter()
-        win.open_path(Path(arg))
-        while win.current_image is None and time.perf_counter() - t0 < 60:
-            app.processEvents()
-            if "first_ms" not in out and win.view.image is not None:
-                win.view.repaint()
-                out["first_ms"] = (time.perf_counter() - t0) * 1000
-                out["first_downscale"] = win.view.image.downscale
-        win.view.repaint()
-        out["full_ms"] = (time.perf_counter() - t0) * 1000
+        from radassist.gui.app import check_decoders
+
+        check_decoders(None, None)  # what the app does on a worker right after start-up
         view = win.view
+
+        def on_view_changed() -> None:
+            if "first_ms" not in out and view.image is not None:
+                view.repaint()  # the picture is on screen once this returns
+                out["first_ms"] = (time.perf_counter() - t0) * 1000
+                out["first_downscale"] = view.image.downscale
+
+        def on_loaded(_image) -> None:
+            view.repaint()
+            out["full_ms"] = (time.perf_counter() - t0) * 1000
+            loop.quit()
+
+        view.view_changed.connect(on_view_changed)
+        win.image_loaded.connect(on_loaded)
+        paths = [Path(p) for p in arg.split(",")]
+        runs = []
+        for path in paths:  # the first file opens in a fresh window, the next as "next image"
+            out.pop("first_ms", None)
+            t0 = time.perf_counter()
+            win.open_path(path)
+            loop.exec()
+            runs.append((out["first_ms"], out["full_ms"]))
+        out["first_ms"], out["full_ms"] = runs[0]
+        if len(runs) > 1:
+            out["next_first_ms"], out["next_full_ms"] = runs[1]
         from radassist.core.image import Window
 
         lo, hi = view.image.display.pixel_min, view.image.display.pixel_max
@@ -80,19 +101,20 @@ def _child(what: str, arg: str) -> None:
             for i in range(7):
                 view._window = Window((lo + hi) / 2 + i, (hi - lo) / 2 + i)
                 view._render(preview=preview)
-                t0 = time.perf_counter()
+                t1 = time.perf_counter()
                 view.repaint()
-                samples.append(view.last_render_ms + (time.perf_counter() - t0) * 1000)
+                samples.append(view.last_render_ms + (time.perf_counter() - t1) * 1000)
             out[name] = statistics.median(samples)
     elif what == "folder":
+        def on_scanned(result) -> None:
+            out["folder_s"] = time.perf_counter() - t0
+            out["listed"] = float(result.listed)
+            loop.quit()
+
+        win.worklist_scanned.connect(on_scanned)
         t0 = time.perf_counter()
-        done = []
-        win.worklist_scanned.connect(done.append)
         win.open_folder(Path(arg))
-        while not done and time.perf_counter() - t0 < 120:
-            app.processEvents()
-        out["folder_s"] = time.perf_counter() - t0
-        out["listed"] = float(done[0].listed) if done else 0.0
+        loop.exec()
     win.close()
     print(json.dumps(out), flush=True)
 
@@ -121,11 +143,18 @@ def run() -> list[Row]:
                     f"median of {len(samples)} fresh processes, offscreen; samples "
                     + ", ".join(f"{s:.2f}" for s in samples)))
     if J2K.exists():
-        r = _run_child("open", str(J2K))
+        second = J2K.with_name("RG3_J2KR.dcm")
+        r = _run_child("open", f"{J2K},{second}" if second.exists() else str(J2K))
         rows.append(Row("gui", "open RG1_J2KR.dcm: first picture on screen", r["first_ms"], "ms", "<= 300",
-                        r["first_ms"] <= 300, f"reduced 1/{r.get('first_downscale', 1):.0f} JPEG 2000 level"))
+                        r["first_ms"] <= 300, f"reduced 1/{r.get('first_downscale', 1):.0f} JPEG 2000 level, "
+                        "first image after start-up"))
         rows.append(Row("gui", "open RG1_J2KR.dcm: full resolution on screen", r["full_ms"], "ms", "",
                         None, "decoded on the worker while the preview is shown"))
+        if "next_first_ms" in r:
+            rows.append(Row("gui", "next image (RG3_J2KR.dcm): first picture on screen", r["next_first_ms"], "ms",
+                            "<= 300", r["next_first_ms"] <= 300, "app already warm"))
+            rows.append(Row("gui", "next image (RG3_J2KR.dcm): full resolution on screen", r["next_full_ms"],
+                            "ms", "", None, ""))
         rows.append(Row("gui", "window/level drag frame (half-res preview)", r["wl_preview_ms"], "ms", "<= 33",
                         r["wl_preview_ms"] <= 33, "render_uint8 + paint, 1955x1841 image, 1400x900 window"))
         rows.append(Row("gui", "window/level full render on release", r["wl_full_ms"], "ms", "", None,
