@@ -277,3 +277,20 @@ def test_the_app_shows_findings_without_importing_tensorflow(cxr_file, tmp_path)
     assert "NO-TF" in proc.stdout
     if image == real:
         assert "FINDINGS 1 NO-TF" in proc.stdout
+
+
+def test_records_left_unsaved_by_an_earlier_session_are_shown_and_saved(qtbot, main_window, tmp_path):
+    """The outbox spools what it could not write; the next start shows it as pending and saves it."""
+    from radassist.core.audit.events import AuditEvent
+    from radassist.core.audit.outbox import Outbox
+    from radassist.core.errors import AuditWriteError
+
+    earlier = Outbox(lambda: open_store(f"sqlite:///file:{tmp_path / 'missing.sqlite3'}?mode=ro"))
+    with pytest.raises(AuditWriteError):
+        earlier.append(AuditEvent(ev.NOTE_ADDED, "dr-earlier", pixel_sha256="c" * 64, details={"note": "kept"}))
+    assistant = install_assistant(main_window, loader=af.models, retry_ms=20)
+    assert assistant.pending_count() == 1 and assistant.pending_label.isVisibleTo(main_window)
+    qtbot.waitUntil(lambda: assistant.pending_count() == 0, timeout=5000)
+    assert not assistant.pending_label.isVisibleTo(main_window)
+    assert [r.event.user for r in store_events(event_types=[ev.NOTE_ADDED])] == ["dr-earlier"]
+    assistant.shutdown()
