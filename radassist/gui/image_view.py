@@ -118,13 +118,15 @@ class ImageView(QWidget):
         return self._image
 
     def set_image(self, image: XRayImage, *, keep_view: bool = False) -> None:
-        """Show ``image``. ``keep_view`` keeps zoom, pan, window and orientation (full-res replacing a preview)."""
+        """Show ``image``. ``keep_view`` keeps zoom, pan, window, orientation and overlay layers (full
+        resolution replacing its preview); otherwise every overlay layer is removed."""
         from radassist.core.display import default_window
 
         self._image = image
         self._preview_source = None
         self._default_window = default_window(image)
         if not keep_view:
+            self._overlays.clear()  # a layer computed for the previous image must never sit on this one
             self._window = None
             self._invert = False
             self._rotation = 0

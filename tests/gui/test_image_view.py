@@ -137,3 +137,12 @@ def test_widget_paints_image_and_annotations(view):
     assert shot.shape[0] == 300 and centre[0] == centre[1] == centre[2]
     view.set_annotations_visible(False)
     assert not view.annotations_visible
+
+
+def test_a_new_image_drops_the_previous_images_layers_but_full_resolution_keeps_them(view):
+    layer = np.zeros((60, 80, 4), np.uint8)
+    view.set_overlay("lungs", layer)
+    view.set_image(_image(), keep_view=True)  # the full-resolution version of the same image
+    assert view.overlay_names() == ["lungs"]
+    view.set_image(_image())  # another image
+    assert view.overlay_names() == []
