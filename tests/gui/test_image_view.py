@@ -146,3 +146,19 @@ def test_a_new_image_drops_the_previous_images_layers_but_full_resolution_keeps_
     assert view.overlay_names() == ["lungs"]
     view.set_image(_image())  # another image
     assert view.overlay_names() == []
+
+
+def test_mouse_wheel_zooms_in_around_the_cursor(view):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    cursor = QPointF(300, 80)
+    under = view.widget_to_image(cursor)
+    zoom = view.zoom
+    event = QWheelEvent(cursor, view.mapToGlobal(cursor), QPoint(0, 0), QPoint(0, 240),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view, event)
+    assert view.zoom == pytest.approx(zoom * 1.2 ** 2)
+    back = view.image_to_widget(under)
+    assert (back.x(), back.y()) == pytest.approx((cursor.x(), cursor.y()))
