@@ -99,10 +99,7 @@ class OverlayControls(QWidget):
         self.finding = QComboBox(self)
         self.finding.setToolTip("Which finding's heatmap")
         self.finding.currentTextChanged.connect(lambda _t: self._apply_heatmap())
-        self.cmap = QComboBox(self)
-        from radassist.core.explain import CMAPS
-
-        self.cmap.addItems(list(CMAPS))
+        self.cmap = QComboBox(self)  # filled from core.explain.CMAPS with the first analysis (numpy loads then)
         self.cmap.setToolTip("Colormap")
         self.cmap.currentTextChanged.connect(lambda _t: self._apply_heatmap())
         self.heatmap_opacity = self._slider(DEFAULT_HEATMAP_OPACITY, "Heatmap opacity")
@@ -167,6 +164,12 @@ class OverlayControls(QWidget):
     def set_analysis(self, analysis: Any) -> None:
         """Layers for a new analysis (the toggles keep their state, so a reader can leave them on)."""
         self.clear()
+        if not self.cmap.count():
+            from radassist.core.explain import CMAPS
+
+            self.cmap.blockSignals(True)
+            self.cmap.addItems(list(CMAPS))
+            self.cmap.blockSignals(False)
         self._heatmaps = {k: h for k, h in heatmaps_of(analysis).items() if not getattr(h, "empty", False)}
         mask = lung_mask_of(analysis)
         self._mask = getattr(mask, "mask", mask) if mask is not None else None
