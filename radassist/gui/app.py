@@ -146,9 +146,11 @@ def _take_screenshot(window, out: Path) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    def attempt(tries: list[int] = [0]) -> None:  # noqa: B006 - a counter shared between retries
-        tries[0] += 1
-        if (window.is_busy or window.view.image is None or window.view.image.downscale > 1) and tries[0] < 600:
+    deadline = time.monotonic() + 90
+
+    def attempt() -> None:
+        waiting = window.is_busy or window.view.image is None or window.view.image.downscale > 1
+        if waiting and time.monotonic() < deadline:
             QTimer.singleShot(100, attempt)
             return
         QApplication.processEvents()

@@ -35,7 +35,7 @@ from radassist.gui import dialogs
 from radassist.gui.about_dialog import AboutDialog, SectionProvider
 from radassist.gui.annotations import window_text
 from radassist.gui.image_view import ImageView
-from radassist.gui.workers import JobRunner
+from radassist.gui.workers import Job, JobRunner
 from radassist.gui.worklist import ScanResult, Worklist, scan_paths
 
 if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at start-up
@@ -81,6 +81,8 @@ class MainWindow(QMainWindow):
         self._load_started = 0.0
         self._load_gen = 0
         self._scan_gen = 0
+        self._load_job: Job | None = None
+        self._scan_job: Job | None = None
         self._open_first_scanned = False
         self._menus: dict[str, QMenu] = {}
         self._about_sections: list[SectionProvider] = []
@@ -146,7 +148,7 @@ class MainWindow(QMainWindow):
         act = QAction(text, self)
         if shortcut is not None:
             shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            act.setShortcuts([QKeySequence(s) if isinstance(s, str) else QKeySequence(s) for s in shortcuts])
+            act.setShortcuts([QKeySequence(s) for s in shortcuts])
         if tip:
             act.setStatusTip(tip)
             act.setToolTip(f"{tip} ({act.shortcut().toString()})" if act.shortcut().toString() else tip)
@@ -306,13 +308,16 @@ class MainWindow(QMainWindow):
 
     def _scan(self, paths: list[Path], title: str) -> None:
         self._scan_gen += 1
-        self.jobs.cancel_all()  # a new worklist replaces the old one and whatever was loading from it
+        for job in (self._scan_job, self._load_job):  # a new worklist replaces the old one
+            if job is not None:
+                job.cancel()
         self.worklist.clear(f"Scanning {title}…")
         self.worklist_dock.show()
         self._open_first_scanned = True
         self._set_busy(True)
-        self.jobs.submit(scan_paths, paths, tag=(self._scan_gen, title), on_progress=self._on_scan_batch,
-                         on_result=self._on_scan_done, on_error=self._on_scan_error)
+        self._scan_job = self.jobs.submit(scan_paths, paths, tag=(self._scan_gen, title),
+                                          on_progress=self._on_scan_batch, on_result=self._on_scan_done,
+                                          on_error=self._on_scan_error)
 
     def _on_scan_batch(self, tag: tuple, entries: list) -> None:
         if tag[0] != self._scan_gen:
@@ -358,8 +363,11 @@ class MainWindow(QMainWindow):
             self._scan_gen += 1  # a single file replaces the worklist
             self.worklist.clear()
             self.worklist_dock.hide()
-        self.jobs.submit(load_progressively, path, tag=(self._load_gen, path), on_progress=self._on_preview,
-                         on_result=self._on_loaded, on_error=self._on_load_error)
+        if self._load_job is not None:
+            self._load_job.cancel()  # paging quickly: only the last image asked for is decoded in full
+        self._load_job = self.jobs.submit(load_progressively, path, tag=(self._load_gen, path),
+                                          on_progress=self._on_preview, on_result=self._on_loaded,
+                                          on_error=self._on_load_error)
 
     def _open_from_worklist(self, path: Path) -> None:
         self.open_path(path, from_worklist=True)

@@ -48,6 +48,10 @@ class Job(QRunnable):
         return self._cancel.is_set()
 
     def run(self) -> None:
+        if self._cancel.is_set():  # cancelled while queued: do not start the work at all
+            self.done = True
+            self.signals.finished.emit(self.tag)
+            return
         try:
             value = self.fn(self._report, self._cancel.is_set, *self.args)
         except BaseException as exc:  # noqa: BLE001 - everything goes back to the UI thread to be shown

@@ -160,3 +160,14 @@ def test_jpeg2000_paints_a_reduced_level_first_then_full_resolution(main_window,
     assert painted[-1][1] == pytest.approx(painted[0][1], rel=0.02)  # full resolution replaced it in place
     h, w = full.shape
     assert main_window.view.full_size() == (w, h)
+
+
+def test_opening_quickly_in_a_row_shows_only_the_last_image(main_window, dicom_folder, qtbot):
+    loaded = []
+    main_window.image_loaded.connect(loaded.append)
+    main_window.open_path(dicom_folder / "a.dcm")
+    main_window.open_path(dicom_folder / "b.dcm")
+    qtbot.waitUntil(lambda: not main_window.is_busy, timeout=10_000)
+    qtbot.wait(50)
+    assert [img.source.path.name for img in loaded] == ["b.dcm"]
+    assert main_window.current_path == dicom_folder / "b.dcm"
