@@ -14,10 +14,11 @@ import hashlib
 import io as _stdio
 import logging
 import os
-from collections.abc import Iterable, MutableSequence
+from collections.abc import Iterable, Iterator, MutableSequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -43,6 +44,8 @@ MAX_PIXELS = 100_000_000
 MAX_SIDE = 30_000
 #: files larger than this are not read at all (an uncompressed 100 Mpixel 16-bit image is ~200 MB)
 MAX_FILE_BYTES = 1 << 30
+#: a worklist scan reads this much of a PNG/JPEG to find its size (more only for JPEGs with huge metadata)
+HEADER_PROBE_BYTES = 1 << 16
 
 DEFLATED = "1.2.840.10008.1.2.1.99"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -106,29 +109,47 @@ class TagRow:
 
 
 # --- file access and format sniffing --------------------------------------------------------------------
-def _read_file(path: Path) -> bytes:
+def _check_file(path: Path) -> int:
+    """The file's size, after refusing folders, missing, empty and oversized files."""
+    name = path.name or str(path)
+    if path.is_dir():
+        raise UnreadableFileError(f"{path} is a folder, not an image file.",
+                                  hint="Use Open Folder to list the images inside it.")
+    if not path.exists():
+        raise UnreadableFileError(f"{path} does not exist.", hint="Check the path or whether the drive is mounted.")
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableFileError(f"{name} is empty (0 bytes).",
+                                  hint="The copy or download was probably interrupted: fetch the file again.")
+    if size > MAX_FILE_BYTES:
+        raise ImageTooLargeError(f"{name} is {size / 2**30:.1f} GiB, more than any radiograph "
+                                 f"({MAX_FILE_BYTES / 2**30:.0f} GiB limit).",
+                                 hint="Check that this is a single chest X-ray.")
+    return size
+
+
+@contextmanager
+def _os_errors(path: Path) -> Iterator[None]:
+    """OSError while touching ``path`` -> UnreadableFileError with a hint."""
     name = path.name or str(path)
     try:
-        if path.is_dir():
-            raise UnreadableFileError(f"{path} is a folder, not an image file.",
-                                      hint="Use Open Folder to list the images inside it.")
-        if not path.exists():
-            raise UnreadableFileError(f"{path} does not exist.", hint="Check the path or whether the drive is mounted.")
-        size = path.stat().st_size
-        if size == 0:
-            raise UnreadableFileError(f"{name} is empty (0 bytes).",
-                                      hint="The copy or download was probably interrupted: fetch the file again.")
-        if size > MAX_FILE_BYTES:
-            raise ImageTooLargeError(f"{name} is {size / 2**30:.1f} GiB, more than any radiograph "
-                                     f"({MAX_FILE_BYTES / 2**30:.0f} GiB limit).",
-                                     hint="Check that this is a single chest X-ray.")
-        return path.read_bytes()
+        yield
     except PermissionError as exc:
         raise UnreadableFileError(f"No permission to read {name}.",
                                   hint="Ask your administrator for read access to the file.") from exc
     except OSError as exc:
         raise UnreadableFileError(f"{name} could not be read: {exc.strerror or exc}.",
                                   hint="Check the drive or network share and try again.") from exc
+
+
+def _read_file(path: Path, limit: int | None = None) -> tuple[bytes, int]:
+    """(content, file size): the whole file, or only its first ``limit`` bytes (header scans)."""
+    with _os_errors(path):
+        size = _check_file(path)
+        if limit is None or limit >= size:
+            return path.read_bytes(), size
+        with path.open("rb") as fh:
+            return fh.read(limit), size
 
 
 def _sniff(data: bytes, path: Path) -> str:
@@ -150,18 +171,18 @@ def _sniff(data: bytes, path: Path) -> str:
     raise UnsupportedFormatError(f"{path.name} is not a DICOM, PNG or JPEG image.", hint=_HINT_FORMATS)
 
 
-def _read_dataset(data: bytes, path: Path, kind: str, *, header_only: bool) -> Any:
+def _read_dataset(fp: BinaryIO, path: Path, kind: str, *, header_only: bool) -> tuple[Any, int]:
     """(data set, offset where reading stopped): with ``header_only`` that is the Pixel Data element."""
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     try:
-        fp = _stdio.BytesIO(data)
         ds = pydicom.dcmread(fp, force=(kind == "DICOM-raw"), stop_before_pixels=header_only)
         end = fp.tell()
         if len(ds) == 0 and not header_only:
             # pydicom returns an empty data set when encapsulated Pixel Data ends early: is the header fine?
-            head = pydicom.dcmread(_stdio.BytesIO(data), force=(kind == "DICOM-raw"), stop_before_pixels=True)
+            fp.seek(0)
+            head = pydicom.dcmread(fp, force=(kind == "DICOM-raw"), stop_before_pixels=True)
             if len(head):
                 raise CorruptPixelDataError(f"The pixel data of {path.name} is truncated or damaged (it ends "
                                             "before its end marker).",
@@ -169,7 +190,7 @@ def _read_dataset(data: bytes, path: Path, kind: str, *, header_only: bool) -> A
         if len(ds) == 0:
             raise InvalidDicomError("no data elements")
         return ds, end
-    except RadAssistError:
+    except (RadAssistError, OSError):
         raise
     except InvalidDicomError as exc:
         raise UnsupportedFormatError(f"{path.name} is not a valid DICOM file ({exc}).", hint=_HINT_FORMATS) from exc
@@ -177,6 +198,11 @@ def _read_dataset(data: bytes, path: Path, kind: str, *, header_only: bool) -> A
         raise CorruptPixelDataError(f"The DICOM header of {path.name} is damaged and cannot be read "
                                     f"({type(exc).__name__}: {_short(exc)}).",
                                     hint="Fetch the file again from the PACS or the sender.") from exc
+
+
+def _is_library_failure(exc: BaseException) -> bool:
+    """Exceptions, and the Rust panics of pylibjpeg-rle (pyo3 ``PanicException`` derives from BaseException)."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 def _short(exc: BaseException, limit: int = 160) -> str:
@@ -194,7 +220,7 @@ def load_image(path: str | os.PathLike[str], *, reduced: int = 1, max_pixels: in
     Raises an ``ImageError`` subclass for anything that is not a single-frame grayscale image.
     """
     p = Path(os.fsdecode(path))
-    data = _read_file(p)
+    data, _size = _read_file(p)
     kind = _sniff(data, p)
     try:
         if kind.startswith("DICOM"):
@@ -205,7 +231,9 @@ def load_image(path: str | os.PathLike[str], *, reduced: int = 1, max_pixels: in
     except MemoryError as exc:
         raise ImageTooLargeError(f"Not enough memory to decode {p.name}.",
                                  hint="Close other images or programs and try again.") from exc
-    except Exception as exc:  # noqa: BLE001 - the contract: only RadAssistError leaves this module
+    except BaseException as exc:  # noqa: BLE001 - the contract: only RadAssistError leaves this module
+        if not _is_library_failure(exc):
+            raise
         log.info("decode failed for %s: %s", p.name, exc, exc_info=True)
         raise CorruptPixelDataError(f"The image data in {p.name} is damaged or cannot be decoded "
                                     f"({type(exc).__name__}: {_short(exc)}).",
@@ -219,15 +247,19 @@ def scan_header(path: str | os.PathLike[str]) -> HeaderSummary:
     DICOM objects without an image (SR, presentation states), so a folder scan can skip them.
     """
     p = Path(os.fsdecode(path))
-    data = _read_file(p)
-    kind = _sniff(data, p)
+    prefix, size = _read_file(p, HEADER_PROBE_BYTES)
+    kind = _sniff(prefix, p)
     try:
         if kind in ("PNG", "JPEG"):
-            h, w, _bits, _ch = _raster_header(data, kind, p)
+            try:
+                h, w, _bits, _ch = _raster_header(prefix, kind, p)
+            except CorruptPixelDataError:
+                if len(prefix) == size:
+                    raise
+                h, w, _bits, _ch = _raster_header(_read_file(p)[0], kind, p)  # JPEG with a huge EXIF block
             return HeaderSummary(path=p, format=kind, rows=h, columns=w)
-        ds, end = _read_dataset(data, p, kind, header_only=True)
-        deflated = _transfer_syntax(ds) == DEFLATED  # offsets refer to the inflated stream: cannot tell
-        if not deflated and _pixel_element_size(data, end) is None:
+        ds, pixel = _read_header(p, kind)
+        if pixel is None and _transfer_syntax(ds) != DEFLATED:  # deflated: offsets are in the inflated stream
             raise _no_pixels_error(ds, p)
         return HeaderSummary(
             path=p, format="DICOM", modality=_text(ds, "Modality"), body_part=_text(ds, "BodyPartExamined"),
@@ -241,9 +273,21 @@ def scan_header(path: str | os.PathLike[str]) -> HeaderSummary:
         )
     except RadAssistError:
         raise
-    except Exception as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001
+        if not _is_library_failure(exc):
+            raise
         raise CorruptPixelDataError(f"The header of {p.name} is damaged ({type(exc).__name__}: {_short(exc)}).",
                                     hint="Fetch the file again from the PACS or the sender.") from exc
+
+
+def _read_header(path: Path, kind: str) -> tuple[Any, tuple[str, str, str] | None]:
+    """Header-only read from the file (Pixel Data is never loaded) and the Pixel Data element found after it."""
+    with _os_errors(path), path.open("rb") as fh:
+        ds, end = _read_dataset(fh, path, kind, header_only=True)
+        size = path.stat().st_size
+        fh.seek(end)
+        pixel = None if _transfer_syntax(ds) == DEFLATED else _pixel_element_size(fh.read(12), size - end)
+    return ds, pixel
 
 
 def read_tags(path: str | os.PathLike[str], *, max_value_chars: int = 256) -> list[TagRow]:
@@ -253,17 +297,16 @@ def read_tags(path: str | os.PathLike[str], *, max_value_chars: int = 256) -> li
     shows the size. Raises ``UnsupportedFormatError`` for PNG/JPEG (they have no tags).
     """
     p = Path(os.fsdecode(path))
-    data = _read_file(p)
-    kind = _sniff(data, p)
+    prefix, _size = _read_file(p, 256)
+    kind = _sniff(prefix, p)
     if not kind.startswith("DICOM"):
         raise UnsupportedFormatError(f"{p.name} is a {kind} image: it has no DICOM tags to show.")
-    ds, end = _read_dataset(data, p, kind, header_only=True)
+    ds, pixel = _read_header(p, kind)
     rows: list[TagRow] = []
     try:
         if getattr(ds, "file_meta", None) is not None:
             _tag_rows(ds.file_meta, 0, rows, max_value_chars)
         _tag_rows(ds, 0, rows, max_value_chars)
-        pixel = None if _transfer_syntax(ds) == DEFLATED else _pixel_element_size(data, end)
         if pixel is not None:
             tag, vr, size = pixel
             rows.append(TagRow(tag, "PixelData", vr, size))
@@ -309,7 +352,7 @@ def check_codecs() -> list[str]:
 
 # --- DICOM ----------------------------------------------------------------------------------------------
 def _load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: int) -> XRayImage:
-    ds, _end = _read_dataset(data, path, kind, header_only=False)
+    ds, _end = _read_dataset(_stdio.BytesIO(data), path, kind, header_only=False)
     if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise _no_pixels_error(ds, path)
     frames = _int(ds, "NumberOfFrames", 1)
@@ -554,9 +597,9 @@ def _spacing(ds: Any, key: str) -> list[float] | None:
     return values
 
 
-def _pixel_element_size(data: bytes, at: int) -> tuple[str, str, str] | None:
-    """(tag, VR, size text) of the pixel data element where a ``stop_before_pixels`` read stopped, or None."""
-    head = data[at:at + 12]
+def _pixel_element_size(head: bytes, remaining: int) -> tuple[str, str, str] | None:
+    """(tag, VR, size text) of the element starting with ``head`` (where a ``stop_before_pixels`` read
+    stopped, ``remaining`` bytes before the end of the file) if it is Pixel Data, else None."""
     if len(head) < 8:
         return None
     little = head[:2] == b"\xe0\x7f"
@@ -573,7 +616,7 @@ def _pixel_element_size(data: bytes, at: int) -> tuple[str, str, str] | None:
     else:
         length, vr_text = int.from_bytes(head[4:8], order), "OW"
     if length == 0xFFFFFFFF:
-        return tag, vr_text, f"encapsulated (compressed), {len(data) - at:,} bytes"
+        return tag, vr_text, f"encapsulated (compressed), {remaining:,} bytes"
     return tag, vr_text, f"{length:,} bytes"
 
 
