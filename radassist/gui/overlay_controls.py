@@ -35,25 +35,43 @@ DEFAULT_HEATMAP_OPACITY = 0.5
 DEFAULT_LUNG_OPACITY = 0.8
 
 
-def heatmap_rgba(heatmap: Any, cmap: str = "jet"):
-    """RGBA uint8 for a heatmap layer (core.explain.colorize: alpha follows the map)."""
-    from radassist.core.explain import colorize
+#: overlay layers are built at most this many pixels on the long side; the view scales them onto the
+#: image (a heatmap is a smooth upsampled 7x7 map, an outline is a few pixels wide), which keeps a
+#: 2000x2000 radiograph's overlays to a few milliseconds
+LAYER_MAX_SIDE = 1024
 
+
+def layer_step(shape: tuple[int, int], max_side: int = LAYER_MAX_SIDE) -> int:
+    return max(1, -(-max(int(shape[0]), int(shape[1])) // max_side))
+
+
+def heatmap_rgba(heatmap: Any, cmap: str = "jet"):
+    """RGBA uint8 for a heatmap layer (core.explain.colorize: alpha follows the map), display-sized."""
+    import numpy as np
+
+    from radassist.core.explain import Heatmap, colorize
+
+    step = layer_step(heatmap.values.shape)
+    if step > 1:
+        heatmap = Heatmap(np.ascontiguousarray(heatmap.values[::step, ::step]), heatmap.empty, None)
     return colorize(heatmap, cmap)
 
 
 def lung_rgba(mask: Any, style: str = "Contour"):
-    """RGBA uint8 for the lungs layer: an outline a few pixels wide, or a translucent fill."""
+    """RGBA uint8 for the lungs layer: an outline a few pixels wide, or a translucent fill; display-sized."""
     import cv2
     import numpy as np
 
     m = np.asarray(mask, dtype=bool)
+    step = layer_step(m.shape)
+    m = np.ascontiguousarray(m[::step, ::step]).view(np.uint8)
     h, w = m.shape
     rgba = np.zeros((h, w, 4), np.uint8)
     if style == "Fill":
-        rgba[m] = (*LUNG_RGB, 110)
+        rgba[..., :3] = LUNG_RGB
+        rgba[..., 3] = m * np.uint8(110)
         return rgba
-    contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contours, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     thickness = max(2, round(max(h, w) / 350))
     cv2.drawContours(rgba, contours, -1, (*LUNG_RGB, 255), thickness, lineType=cv2.LINE_AA)
     return rgba
