@@ -56,8 +56,7 @@ def _verify(store) -> int:
 
 
 def _export(store, args) -> int:
-    from radassist.config import load_settings, workstation
-    from radassist.core.audit import AuditEvent
+    from radassist.core.audit import new_event
     from radassist.core.audit.store import Query
     from radassist.core.errors import AuditWriteError
 
@@ -77,11 +76,8 @@ def _export(store, args) -> int:
     else:
         n = write_records(store.iter_records(query), sys.stdout, args.format)
         sys.stdout.flush()
-    from radassist import __version__
-
-    event = AuditEvent("export", load_settings().reviewer, workstation=workstation(), app_version=__version__,
-                       details={"format": args.format, "filters": filters, "records": n,
-                                "destination": "file" if args.out else "stdout"})
+    event = new_event("export", details={"format": args.format, "filters": filters, "records": n,
+                                         "destination": "file" if args.out else "stdout"})
     try:
         store.append(event)
     except AuditWriteError as exc:  # the export itself succeeded; say that it could not be logged

@@ -16,7 +16,21 @@ from radassist.core.audit.store import AuditStore, Query
 from radassist.core.errors import ConfigError
 
 __all__ = ["EVENT_TYPES", "GENESIS_HASH", "AuditEvent", "AuditRecord", "AuditStore", "Outbox", "Query",
-           "VerifyResult", "open_store", "resolve_location", "verify_records"]
+           "VerifyResult", "new_event", "open_store", "resolve_location", "verify_records"]
+
+
+def new_event(event_type: str, *, user: str | None = None, **fields) -> AuditEvent:
+    """An event stamped with this workstation, this app version and the reviewer (settings) by default.
+
+    For events outside a review: ``settings_changed`` (details: what changed), ``audit_viewed`` (details:
+    the viewer's filters), ``export``.
+    """
+    from radassist import __version__
+    from radassist.config import load_settings, workstation
+
+    fields.setdefault("workstation", workstation())
+    fields.setdefault("app_version", __version__)
+    return AuditEvent(event_type, user if user is not None else load_settings().reviewer, **fields)
 
 
 def resolve_location(url_or_path: str | Path | None = None) -> str:

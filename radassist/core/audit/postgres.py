@@ -248,8 +248,22 @@ class PostgresStore(AuditStore):
         return self._reading(verify_connection)
 
     def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
-        rows = self._reading(lambda conn: list(iter_rows(conn, query)))
-        return (chain.record_from_row(r) for r in rows)
+        """Streams through a server-side cursor in one read-only snapshot."""
+        psycopg = _psycopg()
+        try:
+            conn = connect(self.url)
+        except AuditWriteError as exc:
+            raise AuditError(exc.message, hint=exc.hint) from exc
+        try:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            with conn.transaction():
+                for row in iter_rows(conn, query):
+                    yield chain.record_from_row(row)
+        except psycopg.Error as exc:
+            raise AuditError(f"The audit database {self.location} could not be read ({_first_line(exc)}).") from exc
+        finally:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:

@@ -244,9 +244,14 @@ class SQLiteStore(AuditStore):
             conn.close()
 
     def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
-        with self._lock:
-            rows = list(iter_rows(self._conn, query))
-        return (chain.record_from_row(r) for r in rows)
+        """Streams from a private read connection (one snapshot), so a large export needs little memory."""
+        conn = connect(self.path)
+        try:
+            conn.execute("BEGIN")
+            for row in iter_rows(conn, query):
+                yield chain.record_from_row(row)
+        finally:
+            conn.close()
 
     def close(self) -> None:
         with self._lock:
