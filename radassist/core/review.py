@@ -103,14 +103,12 @@ def record_image_opened(sink: Outbox | AuditStore, identity: Mapping[str, str], 
 
     ``details`` must not name the file: file names often carry the patient's name.
     """
-    from radassist import __version__
-    from radassist.config import workstation
+    from radassist.core.audit import new_event
 
-    event = AuditEvent(ev.IMAGE_OPENED, user, workstation=workstation(), app_version=__version__,
-                       pixel_sha256=str(identity.get("pixel_sha256", "")),
-                       sop_instance_uid=str(identity.get("sop_instance_uid", "")),
-                       study_instance_uid=str(identity.get("study_instance_uid", "")), details=details)
-    return sink.append(event)
+    return sink.append(new_event(ev.IMAGE_OPENED, user=user, details=details,
+                                 pixel_sha256=str(identity.get("pixel_sha256", "")),
+                                 sop_instance_uid=str(identity.get("sop_instance_uid", "")),
+                                 study_instance_uid=str(identity.get("study_instance_uid", ""))))
 
 
 def image_identity(record: Mapping[str, Any]) -> dict[str, str]:

@@ -45,3 +45,14 @@ def test_patient_identifiers_are_stripped_at_any_depth():
     assert "DOE" not in text and "MRN123" not in text and "19700101" not in text
     assert e.ai_output == {"meta": {"Modality": "CR"}, "items": [{"ok": 1}]}
     assert strip_patient({"PatientSex": "F", "StudyInstanceUID": "1.2"}) == {"StudyInstanceUID": "1.2"}
+
+
+def test_new_event_stamps_workstation_version_and_reviewer(monkeypatch, radassist_home):
+    from radassist import __version__
+    from radassist.config import workstation
+    from radassist.core.audit import new_event
+
+    monkeypatch.setenv("RADASSIST_USER", "Dr. Display Name")
+    e = new_event("settings_changed", details={"device": ["auto", "cpu"]})
+    assert (e.user, e.workstation, e.app_version) == ("Dr. Display Name", workstation(), __version__)
+    assert new_event("audit_viewed", user="dr.bob").user == "dr.bob"
