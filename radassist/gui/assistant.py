@@ -252,12 +252,9 @@ class Assistant(QObject):
         return self._audit(lambda: self.outbox.append(event))
 
     def _event(self, kind: str, **fields: Any) -> Any:
-        from radassist import __version__
-        from radassist.config import workstation
-        from radassist.core.audit.events import AuditEvent
+        from radassist.core.audit import new_event
 
-        return AuditEvent(kind, user=self.identity.reviewer, workstation=workstation(), app_version=__version__,
-                          **fields)
+        return new_event(kind, user=self.identity.reviewer, **fields)
 
     def _on_heatmap_shown(self, label: str) -> None:
         if self.review is not None and label in self.review.findings:

@@ -54,8 +54,9 @@ class ReviewerIdentity(QObject):
 
     def set_display_name(self, name: str) -> bool:
         """Save a new display name (empty = the OS login) and audit the change; False when unchanged."""
-        from radassist.config import os_user, save_settings, workstation
-        from radassist.core.audit.events import SETTINGS_CHANGED, AuditEvent
+        from radassist.config import os_user, save_settings
+        from radassist.core.audit import new_event
+        from radassist.core.audit.events import SETTINGS_CHANGED
 
         name = " ".join(name.split())
         old = self.window.settings.display_name
@@ -68,13 +69,10 @@ class ReviewerIdentity(QObject):
         except OSError as exc:
             log.warning("could not save settings: %s", exc)
             self.window.status_message(f"The name is used now but could not be saved for next time ({exc}).")
-        if self._record is not None:
-            from radassist import __version__
-
-            self._record(AuditEvent(SETTINGS_CHANGED, user=os_user(), workstation=workstation(),
-                                    app_version=__version__, previous={"display_name": old, "reviewer": before},
-                                    details={"setting": "display_name", "display_name": name,
-                                             "reviewer": self.reviewer}))
+        if self._record is not None:  # made by the OS login, whatever name it was using
+            self._record(new_event(SETTINGS_CHANGED, user=os_user(), previous={"display_name": old, "reviewer": before},
+                                   details={"setting": "display_name", "display_name": name,
+                                            "reviewer": self.reviewer}))
         self.label.setText(self.status_text())
         log.info("reviewer display name changed")
         self.changed.emit(self.reviewer)
