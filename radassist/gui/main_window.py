@@ -172,7 +172,7 @@ class MainWindow(QMainWindow):
                                  "Open a folder as a worklist", sp.SP_DirOpenIcon)
         self.act_export = a("&Export View as PNG…", self.choose_export, "Ctrl+E",
                             "Save the image as shown, with visible overlays")
-        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "Quit RadAssist")
+        self.act_quit = a("&Quit", self.close, "Ctrl+Q", "Quit RadAssist")
         self.act_fit = a("&Fit to Window", self.view.fit_to_window, "F", "Fit the image to the window")
         self.act_one = a("&1:1 (Actual Pixels)", self.view.one_to_one, "1", "One image pixel per screen pixel")
         self.act_zoom_in = a("Zoom &In", lambda: self.view.zoom_by(1.25), ["+", "="], "Zoom in")
