@@ -1,0 +1,98 @@
+"""analyze(): one immutable record of everything shown for an image, JSON-safe and free of patient ids."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from radassist.core import models
+from radassist.core.analysis import analyze, analyze_many
+from radassist.core.inference import Engine
+from radassist.core.ood import OodGate
+from tests.core.test_models import exported_classifier
+from tests.core.test_ood import generated_gate_package, generated_non_cxr, synthetic_body
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return Engine(models.load_package(exported_classifier()), device="cpu")
+
+
+@pytest.fixture(scope="module")
+def site_gate(tmp_path_factory):
+    return OodGate.load(generated_gate_package(tmp_path_factory.mktemp("gate")))
+
+
+def _lungs():
+    from radassist.core.segmentation import LungSegmenter, default_package_dir
+
+    if not (default_package_dir() / models.CARD_NAME).is_file():
+        pytest.skip("the lung-unet package is not bundled yet")
+    return LungSegmenter.load()
+
+
+def test_accepted_image_gets_findings_heatmaps_and_identity(engine, site_gate):
+    image = synthetic_body(200, shape=(410, 333))
+    a = analyze(image, engine=engine, gate=site_gate)
+    assert a.status == "ok" and a.accepted and a.ood.accepted
+    (f,) = a.findings
+    assert 0.0 <= f.probability <= 1.0 and f.label == "pneumonia"
+    assert a.heatmaps["pneumonia"].values.shape == (410, 333)
+    assert a.model == engine.identity and a.device == "cpu" and a.runtime == "litert"
+    assert {"ood", "preprocess", "inference", "heatmap", "total"} <= set(a.timings_ms)
+    assert any("No lung mask" in n for n in a.notes)
+    rec = a.to_record()
+    json.dumps(rec)  # JSON-safe: no arrays
+    assert rec["findings"][0]["probability"] == pytest.approx(f.probability, abs=1e-6)
+    assert rec["ood"]["accepted"] is True and rec["ood"]["model"]["id"] == "test-gate"
+    assert rec["heatmaps"] == {"pneumonia": None} and rec["lung_mask"] is None
+
+
+def test_refused_image_has_a_reason_and_no_probability(engine, site_gate):
+    a = analyze(generated_non_cxr()["text_document"], engine=engine, gate=site_gate)
+    assert a.status == "rejected" and not a.findings and not a.heatmaps
+    assert a.message and a.message == a.ood.reason
+    rec = a.to_record()
+    assert rec["findings"] == [] and rec["message"] == a.message and "probability" not in json.dumps(rec)
+
+
+def test_without_a_gate_the_record_says_so(engine):
+    a = analyze(synthetic_body(3), engine=engine, gate=None, explain=False)
+    assert a.status == "ok" and a.ood is None and not a.heatmaps
+    assert any("No out-of-distribution gate" in n for n in a.notes)
+
+
+def test_batch_matches_single_and_keeps_order(engine, site_gate):
+    images = [synthetic_body(10), generated_non_cxr()["gaussian_noise"], synthetic_body(11)]
+    many = analyze_many(images, engine=engine, gate=site_gate, explain=False)
+    assert [a.status for a in many] == ["ok", "rejected", "ok"]
+    one = analyze(images[2], engine=engine, gate=site_gate, explain=False)
+    assert one.findings[0].probability == pytest.approx(many[2].findings[0].probability, abs=1e-5)
+
+
+def test_dicom_record_has_uids_and_no_patient_fields(engine):
+    from tests.conftest import shared_path
+
+    path = shared_path("data", "dicom_cr_chest", "SIIM_CXR_MONOCHROME2.dcm")
+    io = pytest.importorskip("radassist.core.io")
+    image = io.load_image(path)
+    a = analyze(image, engine=engine, gate=OodGate.load())
+    rec = json.dumps(a.to_record())
+    assert a.status == "ok" and a.sop_instance_uid and a.image_sha256 == image.pixel_sha256
+    assert a.heatmaps["pneumonia"].values.shape == image.shape
+    for value in image.meta.patient.values():
+        if str(value):
+            assert str(value) not in rec
+
+
+def test_lung_mask_and_heatmap_share(engine, site_gate):
+    segmenter = _lungs()
+    a = analyze(synthetic_body(21, shape=(256, 256)), engine=engine, gate=site_gate, segmenter=segmenter)
+    assert a.lung_mask is not None and a.lung_mask.mask.shape == (256, 256)
+    share = a.heatmap_in_lungs["pneumonia"]
+    assert 0.0 <= share <= 1.0
+    rec = a.to_record()
+    assert rec["findings"][0]["heatmap_in_lungs"] == pytest.approx(share, abs=1e-4)
+    assert rec["lung_area"]["pixels"] == int(np.count_nonzero(a.lung_mask.mask))
