@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from radassist.gui import app, dialogs
 
 
@@ -61,3 +63,21 @@ def test_qt_binding_keeps_none_and_bool_references(qapp):
         e.changed.emit(None)
     assert sys.getrefcount(None) - none_before > -100
     assert sys.getrefcount(True) - true_before > -100
+
+
+@pytest.mark.qt_no_exception_capture
+def test_an_exception_escaping_a_slot_is_logged_and_shown_generically(qtbot, monkeypatch, caplog):
+    from PySide6.QtCore import QTimer
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, exc: shown.append((title, exc)))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+
+    def broken_slot():
+        raise KeyError("a bug")
+
+    app._install_excepthook(None)
+    QTimer.singleShot(0, broken_slot)
+    qtbot.waitUntil(lambda: bool(shown), timeout=3000)
+    assert shown[0][0] == "Unexpected problem" and isinstance(shown[0][1], KeyError)
+    assert "unhandled exception" in caplog.text
