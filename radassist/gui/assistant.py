@@ -329,9 +329,14 @@ class Assistant(QObject):
         if self.audit_viewer is not None:
             self.audit_viewer.close()
         sha = self.image.pixel_sha256 if self.image is not None else ""
-        self.audit_viewer = AuditViewer(store, self.window, current_sha=sha)
+        self.audit_viewer = AuditViewer(store, self.window, current_sha=sha, on_export=self._on_audit_exported)
         self.audit_viewer.show()
         return self.audit_viewer
+
+    def _on_audit_exported(self, details: dict) -> None:
+        from radassist.core.audit.events import EXPORT
+
+        self.record_event(self._event(EXPORT, details=details))
 
     def model_card(self) -> Any:
         """The classifier's card: the loaded one, else the configured package's (read, not loaded)."""

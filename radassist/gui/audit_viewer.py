@@ -58,11 +58,14 @@ class AuditViewer(QDialog):
     """A table over ``store.query`` with filters; ``current_sha`` fills "This image"."""
 
     def __init__(self, store: Any, parent: QWidget | None = None, *, current_sha: str = "",
-                 on_error: Callable[[BaseException], None] | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None,
+                 on_export: Callable[[dict], None] | None = None) -> None:
+        """``on_export(details)`` records an ``export`` audit event after the trail was written to a file."""
         super().__init__(parent)
         self.store = store
         self.current_sha = current_sha
         self._on_error = on_error
+        self._on_export = on_export
         self.setWindowTitle("Audit trail")
         self.resize(1100, 600)
         today = QDate.currentDate()
@@ -95,6 +98,9 @@ class AuditViewer(QDialog):
             cb.toggled.connect(lambda _on: self.refresh())
         self.verify_button = QPushButton("Verify chain", self)
         self.verify_button.clicked.connect(self.verify)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setToolTip("Write the records matching the filters to a CSV or JSON Lines file")
+        self.export_button.clicked.connect(self.choose_export)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
@@ -120,6 +126,7 @@ class AuditViewer(QDialog):
         grid.addWidget(self.apply, 1, 5)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.addButton(self.verify_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
@@ -187,6 +194,31 @@ class AuditViewer(QDialog):
             self.summary.setText(f"<span style='color:#b00020'><b>Chain broken</b> at record "
                                  f"{result.first_bad_sequence}: {html.escape(result.reason)}</span>")
         return result
+
+    def choose_export(self) -> None:
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        out, chosen = QFileDialog.getSaveFileName(self, "Export audit trail", str(Path.home() / "audit.csv"),
+                                                  "CSV (*.csv);;JSON Lines (*.jsonl)")
+        if out:
+            self.export_to(out, "jsonl" if out.endswith(".jsonl") or "jsonl" in chosen else "csv")
+
+    def export_to(self, path: Any, fmt: str = "csv") -> int | None:
+        """Write the records matching the filters (all of them, no row limit); returns how many."""
+        filters = {k: v for k, v in self.filters().items() if k != "limit"}
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                n = self.store.export(out, fmt, **filters)
+        except Exception as exc:  # noqa: BLE001 - disk or store problems are shown in words
+            self.summary.setText(f"<span style='color:#b00020'>Export failed: {html.escape(str(exc))}</span>")
+            return None
+        self.summary.setText(f"Exported {n} record(s) to {html.escape(str(path))}.")
+        if self._on_export is not None:
+            self._on_export({"what": "audit_trail", "format": fmt, "records": n,
+                             "filters": {k: (v if isinstance(v, str | tuple) else str(v)) for k, v in filters.items()}})
+        return n
 
     # --- for tests -------------------------------------------------------------------------------------
     def column(self, col: int) -> list[str]:

@@ -62,7 +62,7 @@ def test_filters_by_user_event_image_and_date(qtbot, filled_store):
         assert result.ok and "5 record(s) verified" in viewer.summary.text()
 
 
-def test_opening_the_viewer_is_audited(qtbot, main_window, filled_store):
+def test_opening_and_exporting_are_audited(qtbot, main_window, filled_store, tmp_path):
     from tests.gui import assistant_fixtures as af
 
     assistant = install_assistant(main_window, loader=af.models)
@@ -75,6 +75,14 @@ def test_opening_the_viewer_is_audited(qtbot, main_window, filled_store):
     with open_store() as s:
         assert [r.event.event_type for r in s.query(event_types=[ev.AUDIT_VIEWED])] == [ev.AUDIT_VIEWED]
         assert s.verify().ok
+    viewer.user.setText("bob")
+    viewer.refresh()
+    assert viewer.export_to(tmp_path / "bob.csv", "csv") == 3
+    lines = (tmp_path / "bob.csv").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4 and all(",bob," in line for line in lines[1:])
+    with open_store() as s:
+        export = s.query(event_types=[ev.EXPORT])[0].event
+        assert export.details["what"] == "audit_trail" and export.details["filters"]["user"] == "bob"
     assistant.act_audit.trigger()  # the menu action (Ctrl+Shift+A): audited again
     with open_store() as s:
         assert len(s.query(event_types=[ev.AUDIT_VIEWED])) == 2
