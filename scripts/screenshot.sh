@@ -3,6 +3,7 @@
 # image and save a picture of the window to docs/screenshot.png (the README shows it).
 #   bash scripts/screenshot.sh [IMAGE] [OUT.png]
 # IMAGE defaults to ../shared/data/dicom_cr_chest/RG1_J2KR.dcm, or a generated DICOM when that is absent.
+# SCREENSHOT_DELAY (seconds, default 5) lets the AI panels finish after the full-resolution image is shown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -27,5 +28,5 @@ mkdir -p "$(dirname "$OUT")"
 # A throw-away RADASSIST_HOME so the screenshot run never touches the user's settings or recent files.
 RADASSIST_HOME="$TMP/home" QT_QPA_PLATFORM=xcb timeout 120 \
   xvfb-run -a -s "-screen 0 1600x1000x24" \
-  "$PY" -m radassist gui --size 1440x900 --screenshot "$OUT" "$IMAGE"
+  "$PY" -m radassist gui --size 1440x900 --screenshot "$OUT" --screenshot-delay "${SCREENSHOT_DELAY:-5}" "$IMAGE"
 echo "wrote $OUT"

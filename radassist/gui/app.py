@@ -29,6 +29,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--size", default="", metavar="WxH", help="initial window size, e.g. 1400x900")
     ap.add_argument("--screenshot", metavar="OUT.png",
                     help="open the given image, wait for full resolution, save a picture of the window, quit")
+    ap.add_argument("--screenshot-delay", type=float, default=0.0, metavar="SECONDS",
+                    help="with --screenshot: wait this long after the image (and every busy panel) is ready")
     ap.add_argument("--exit-when-shown", action="store_true",
                     help="print 'shown SECONDS' once the window is on screen and quit (start-up benchmark)")
     return ap.parse_args(argv)
@@ -141,17 +143,22 @@ def create_window(args: argparse.Namespace | None = None):
     return window
 
 
-def _take_screenshot(window, out: Path) -> None:
-    """Wait until nothing is loading, let the last paint happen, grab the window and quit."""
+def _take_screenshot(window, out: Path, delay_s: float = 0.0) -> None:
+    """Wait until nothing is loading (plus ``delay_s``), let the last paint happen, grab the window, quit."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 90 + delay_s
+    settled: list[bool] = []
 
     def attempt() -> None:
         waiting = window.is_busy or window.view.image is None or window.view.image.downscale > 1
         if waiting and time.monotonic() < deadline:
             QTimer.singleShot(100, attempt)
+            return
+        if delay_s > 0 and not settled:
+            settled.append(True)
+            QTimer.singleShot(int(delay_s * 1000), attempt)
             return
         QApplication.processEvents()
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -197,7 +204,7 @@ def run_app(argv: list[str] | None = None) -> int:
     if paths:
         QTimer.singleShot(0, lambda: window.open_paths(paths))
     if args.screenshot:
-        _take_screenshot(window, Path(args.screenshot))
+        _take_screenshot(window, Path(args.screenshot), args.screenshot_delay)
     code = app.exec()
     sys.excepthook = sys.__excepthook__
     return code
