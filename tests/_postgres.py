@@ -67,7 +67,9 @@ class PostgresServer:
         self.bin = find_pg_bin()
         assert self.bin is not None
         self.fsync = fsync
-        self.root = Path(tempfile.mkdtemp(prefix="radassist-pg-"))
+        # As root the server runs as 'postgres', which must reach the folder: not under a private TMPDIR.
+        base = "/tmp" if os.geteuid() == 0 and os.path.isdir("/tmp") else None
+        self.root = Path(tempfile.mkdtemp(prefix="radassist-pg-", dir=base))
         self.data = self.root / "data"
         self.sock = self.root / "sock"
         self.sock.mkdir()
