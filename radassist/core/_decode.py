@@ -29,6 +29,9 @@ J2K_SYNTAXES = frozenset({
     "1.2.840.10008.1.2.4.91",  # JPEG 2000
     "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203",  # HTJ2K
 })
+#: lossless (or exactly specified) codecs where imagecodecs is 5-8x faster than pydicom's plugin
+LJPEG_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"})  # JPEG lossless
+JPEGLS_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"})  # JPEG-LS
 THREADS = 2
 
 
@@ -65,6 +68,28 @@ def j2k_full(frame: bytes, *, bits_allocated: int, signed: bool) -> np.ndarray |
     if arr.ndim != 2 or arr.dtype.kind not in "ui" or (arr.dtype.kind == "i") != signed:
         return None
     return _fits(arr, expected_dtype(bits_allocated, signed))
+
+
+def fast_full(ts: str, frame: bytes, *, bits_allocated: int, signed: bool) -> np.ndarray | None:
+    """Full-resolution decode through imagecodecs where it is faster and exact; None -> use pydicom.
+
+    Signed JPEG lossless / JPEG-LS data go through pydicom, which applies the DICOM sign conversion.
+    Any failure here also falls back, so pydicom decides what a damaged stream means.
+    """
+    try:
+        if ts in J2K_SYNTAXES:
+            return j2k_full(frame, bits_allocated=bits_allocated, signed=signed)
+        if signed or (ts not in LJPEG_SYNTAXES and ts not in JPEGLS_SYNTAXES):
+            return None
+        import imagecodecs
+
+        arr = (imagecodecs.ljpeg_decode if ts in LJPEG_SYNTAXES else imagecodecs.jpegls_decode)(frame)
+        if arr.ndim != 2 or arr.dtype.kind != "u":
+            return None
+        return _fits(arr, expected_dtype(bits_allocated, False))
+    except Exception as exc:  # noqa: BLE001 - e.g. ImportError or a codec error: pydicom decides
+        log.debug("fast decode of %s failed, using pydicom: %s", ts, exc)
+        return None
 
 
 # --- reduced resolution through libopenjp2 (ctypes) ----------------------------------------------------
@@ -225,3 +250,7 @@ def _opj_decode(lib: Any, callbacks: tuple, n: int, factor: int, raw_codestream:
             lib.opj_stream_destroy(stream)
         if codec:
             lib.opj_destroy_codec(codec)
+
+
+#: syntaxes with a fast path above
+FAST_SYNTAXES = J2K_SYNTAXES | LJPEG_SYNTAXES | JPEGLS_SYNTAXES

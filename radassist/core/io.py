@@ -430,15 +430,15 @@ def _decode_dicom(ds: Any, path: Path, ts: str, rows: int, cols: int, bits_alloc
         if have < expected:
             raise CorruptPixelDataError(f"The pixel data of {path.name} is truncated: {have:,} of {expected:,} "
                                         "bytes are present.", hint="The transfer was interrupted: fetch the file again.")
-    if ts in _decode.J2K_SYNTAXES:
+    if uid.is_compressed and ts in _decode.FAST_SYNTAXES:
         frame = _decode.first_frame(ds.PixelData)
-        if reduced > 1:
+        if reduced > 1 and ts in _decode.J2K_SYNTAXES:
             factor = max(1, int(reduced).bit_length() - 1)
             arr = _decode.j2k_reduced(frame, factor, bits_allocated=bits_allocated, signed=signed)
             if arr is not None and arr.ndim == 2:
                 return np.ascontiguousarray(arr), max(1, round(cols / arr.shape[1]))
-        arr = _decode.j2k_full(frame, bits_allocated=bits_allocated, signed=signed)
-        if arr is not None and arr.shape == (rows, cols) and bits_stored >= _j2k_precision_hint(arr):
+        arr = _decode.fast_full(ts, frame, bits_allocated=bits_allocated, signed=signed)
+        if arr is not None and arr.shape == (rows, cols) and bits_stored >= _precision_of(arr):
             return arr, 1
     arr = ds.pixel_array
     if arr.ndim != 2 or arr.shape != (rows, cols):
@@ -447,7 +447,7 @@ def _decode_dicom(ds: Any, path: Path, ts: str, rows: int, cols: int, bits_alloc
     return arr, 1
 
 
-def _j2k_precision_hint(arr: np.ndarray) -> int:
+def _precision_of(arr: np.ndarray) -> int:
     """Bits needed for the decoded values (a codestream wider than BitsStored goes through pydicom)."""
     if not arr.size:
         return 0

@@ -149,10 +149,16 @@ def test_signed_pixels(tmp_path):
     pytest.param(lambda p: f.write_dicom(p, implicit=True), id="implicit-vr"),
     pytest.param(f.write_rle, id="rle"),
     pytest.param(f.write_no_preamble, id="no-preamble"),
+    pytest.param(lambda p: f.write_imagecodecs(p, "ljpeg"), id="jpeg-lossless"),
+    pytest.param(lambda p: f.write_imagecodecs(p, "jpegls"), id="jpeg-ls"),
+    pytest.param(lambda p: f.write_imagecodecs(p, "ljpeg", bits_allocated=8, bits_stored=8), id="jpeg-lossless-8"),
 ])
 def test_other_encodings_decode_to_the_same_pixels(tmp_path, writer):
     reference = io.load_image(f.write_dicom(tmp_path / "ref.dcm"))
-    image = io.load_image(writer(tmp_path / "x.dcm"))
+    path = writer(tmp_path / "x.dcm")
+    image = io.load_image(path)
+    if pydicom.dcmread(path, force=True).BitsAllocated == 8:
+        reference = io.load_image(f.write_dicom(tmp_path / "ref8.dcm", bits_allocated=8, bits_stored=8))
     np.testing.assert_array_equal(image.pixels, reference.pixels)
     assert image.pixel_sha256 == reference.pixel_sha256
 
@@ -377,7 +383,8 @@ def test_pydicom_lossless_variants_equal_the_uncompressed_original(name):
 
 
 @pytest.mark.parametrize("name", ["JPEG2000.dcm", "J2K_pixelrep_mismatch.dcm", "693_J2KI.dcm", "JPGExtended.dcm",
-                                  "CT_small.dcm", "image_dfl.dcm", "examples_overlay.dcm"])
+                                  "CT_small.dcm", "image_dfl.dcm", "examples_overlay.dcm", "JPEGLSNearLossless_08.dcm",
+                                  "JPEGLSNearLossless_16.dcm", "MR_small_jpeg_ls_lossless.dcm"])
 def test_pydicom_files_hash_like_pixel_array(name):
     path = PYDICOM_FILES / name
     assert io.load_image(path).pixel_sha256 == _sha(_pydicom_pixels(path))
