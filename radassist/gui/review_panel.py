@@ -270,6 +270,10 @@ class ReviewPanel(QWidget):
         from radassist.core.review import ABSENT, PRESENT
 
         value = present if isinstance(present, str) else (PRESENT if present else ABSENT)
+        current = self.review.current().get(label)
+        if current is not None and current.value == value and not self.reason.text().strip():
+            self._set_message(f"{html.escape(label)} is already marked {value}.")  # a repeated key press
+            return True
         reason = self.reason.text().strip()
         try:
             ok = self._record(lambda: self.review.decide(label, value, reason), raise_review=True)
