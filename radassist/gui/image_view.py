@@ -95,6 +95,7 @@ class ImageView(QWidget):
         self._qimage: QImage | None = None
         self._default_window: Window | None = None
         self._window: Window | None = None
+        self._voi_index: int | None = None  # a VOI LUT Sequence item chosen from the presets
         self._invert = False
         self._rotation = 0
         self._flip_h = False
@@ -128,6 +129,7 @@ class ImageView(QWidget):
         if not keep_view:
             self._overlays.clear()  # a layer computed for the previous image must never sit on this one
             self._window = None
+            self._voi_index = None
             self._invert = False
             self._rotation = 0
             self._flip_h = self._flip_v = False
@@ -166,16 +168,33 @@ class ImageView(QWidget):
 
     @property
     def effective_window(self) -> Window | None:
-        return self._window or self._default_window
+        """The linear window on screen; None while a VOI LUT (from the file) maps the pixels instead."""
+        if self._window is not None:
+            return self._window
+        if self._image is None:
+            return None
+        d = self._image.display
+        if self._voi_index is not None or (not d.windows and d.voi_luts):
+            return None
+        return self._default_window
 
     def set_window(self, window: Window | None) -> None:
         self._window = window
+        self._voi_index = None
         self._render()
         self.window_changed.emit(window)
         self.update()
 
     def reset_window(self) -> None:
         self.set_window(None)
+
+    def set_voi_lut(self, index: int) -> None:
+        """Map through the file's VOI LUT Sequence item ``index`` instead of a window."""
+        self._window = None
+        self._voi_index = index
+        self._render()
+        self.window_changed.emit(None)
+        self.update()
 
     @property
     def invert(self) -> bool:
@@ -208,7 +227,8 @@ class ImageView(QWidget):
                 self._preview_source = dataclasses.replace(self._image, pixels=px,
                                                            downscale=self._image.downscale * 2)
             source = self._preview_source
-        self._u8 = render_uint8(source, self._window, invert=self._invert)
+        self._u8 = render_uint8(source, self._window, invert=self._invert,
+                                voi_lut_index=self._voi_index if self._window is None else None)
         self._qimage = gray_qimage(self._u8)
         self.last_render_ms = (time.perf_counter() - t0) * 1000
         self.update()
@@ -499,12 +519,13 @@ class ImageView(QWidget):
         """Right-drag as in Weasis/RadiAnt: horizontal = width, vertical = level (down = higher level)."""
         if self._image is None:
             return
+        from radassist.core.display import full_range_window
         from radassist.core.image import Window
 
         d = self._image.display
         span = max(float(d.pixel_max - d.pixel_min), 1.0)
-        if start is None:
-            start = Window(center=(d.pixel_max + d.pixel_min) / 2, width=span)
+        if start is None:  # dragging away from a VOI LUT starts from the full range
+            start = full_range_window(d.pixel_min, d.pixel_max)
         step = span / 1000.0
         width = max(start.width + delta.x() * step, 1.0)
         center = start.center + delta.y() * step

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -39,7 +39,7 @@ from radassist.gui.workers import Job, JobRunner
 from radassist.gui.worklist import ScanResult, Worklist, scan_paths
 
 if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at start-up
-    from radassist.core.image import Window, XRayImage
+    from radassist.core.image import XRayImage
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,6 @@ class MainWindow(QMainWindow):
         self.act_help = a("&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
                           "Mouse and keyboard reference (F1)")
         self.act_about = a(f"&About {APP_NAME}", self.show_about, None, "Version and intended use")
-        self.preset_group = QActionGroup(self)
 
     def _build_menus(self) -> None:
         file_menu = self.menu("&File")
@@ -464,29 +463,30 @@ class MainWindow(QMainWindow):
         self.status_message("Window/level reset to the file's default.")
 
     def _rebuild_presets(self, image: XRayImage) -> None:
-        from radassist.core.display import default_window
+        from radassist.core.display import default_window, full_range_window
         from radassist.core.image import Window
 
         menu = self.presets_menu
         menu.clear()
-        for act in self.preset_group.actions():
-            self.preset_group.removeAction(act)
-        default = default_window(image)
-        presets: list[tuple[str, Window | None]] = [("Default (from the file)", None)]
+        presets: list[tuple[str, Callable[[], None]]] = [("Default (from the file)", self.view.reset_window)]
         for i, w in enumerate(image.display.windows):
             label = w.explanation or f"File window {i + 1}"
-            presets.append((f"{label}: W {w.width:g} / L {w.center:g}", w))
-        lo, hi = float(image.display.pixel_min), float(image.display.pixel_max)
-        presets.append(("Full range", Window(center=(lo + hi) / 2, width=max(hi - lo, 1.0), explanation="Full range")))
-        if default is not None:
-            presets.append(("Higher contrast (½ width)",
-                            Window(default.center, max(default.width / 2, 1.0), "Higher contrast")))
-            presets.append(("Lower contrast (2× width)", Window(default.center, default.width * 2, "Lower contrast")))
-        for i, (label, window) in enumerate(presets):
+            presets.append((f"{label}: W {w.width:g} / L {w.center:g}", lambda w=w: self.view.set_window(w)))
+        for i, lut in enumerate(image.display.voi_luts):
+            presets.append((f"VOI LUT {i + 1}{': ' + lut.explanation if lut.explanation else ''}",
+                            lambda i=i: self.view.set_voi_lut(i)))
+        full = full_range_window(image.display.pixel_min, image.display.pixel_max)
+        presets.append(("Full range", lambda: self.view.set_window(full)))
+        default = default_window(image)
+        narrow = Window(default.center, max(default.width / 2, 1.0), "Higher contrast")
+        wide = Window(default.center, default.width * 2, "Lower contrast")
+        presets.append(("Higher contrast (½ width)", lambda: self.view.set_window(narrow)))
+        presets.append(("Lower contrast (2× width)", lambda: self.view.set_window(wide)))
+        for i, (label, apply) in enumerate(presets):
             act = menu.addAction(label)
             if i < 9:
                 act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            act.triggered.connect(lambda _c=False, w=window: self.view.set_window(w))
+            act.triggered.connect(lambda _c=False, apply=apply: apply())
 
     def _update_window_label(self, _window: object) -> None:
         self.wl_label.setText(window_text(self.view.effective_window, self.view.invert)

@@ -4,48 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 
 def write_dicom(path: Path, *, rows: int = 96, cols: int = 64, patient_id: str = "PAT-0042",
-                patient_name: str = "DOE^JANE", photometric: str = "MONOCHROME2",
-                window: tuple[float, float] | None = (2048.0, 4096.0)) -> Path:
-    """An uncompressed 12-bit CR whose pixels differ in every direction (so flips and rotations show)."""
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+                patient_name: str = "DOE^JANE", window: tuple[float, float] | None = (2048.0, 4096.0)) -> Path:
+    """A 12-bit CR (tests.fixtures.dicom_factory) with a bright top-left block, so flips and rotations show."""
+    from tests.fixtures.dicom_factory import gradient
+    from tests.fixtures.dicom_factory import write_dicom as factory_write
 
-    y, x = np.mgrid[0:rows, 0:cols]
-    pixels = (x * 4095 // max(cols - 1, 1) // 2 + y * 4095 // max(rows - 1, 1) // 2).astype(np.uint16)
-    pixels[: rows // 4, : cols // 4] = 4095  # a bright block in the top-left corner
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1"  # CR Image Storage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    ds = FileDataset(str(path), {}, file_meta=meta, preamble=b"\0" * 128)
-    ds.SOPClassUID = meta.MediaStorageSOPClassUID
-    ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = generate_uid()
-    ds.SeriesInstanceUID = generate_uid()
-    ds.PatientName = patient_name
-    ds.PatientID = patient_id
-    ds.PatientSex = "F"
-    ds.PatientAge = "054Y"
-    ds.StudyDate = "20260101"
-    ds.StudyTime = "101500"
-    ds.StudyDescription = "CHEST PA"
-    ds.Modality = "CR"
-    ds.BodyPartExamined = "CHEST"
-    ds.ViewPosition = "PA"
-    ds.Rows, ds.Columns = rows, cols
-    ds.SamplesPerPixel = 1
-    ds.PhotometricInterpretation = photometric
-    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
-    if window is not None:
-        ds.WindowCenter, ds.WindowWidth = window
-    ds.PixelData = pixels.tobytes()
-    ds.save_as(str(path), enforce_file_format=True)
-    return path
+    pixels = gradient(rows, cols, 12) // 2
+    pixels[: rows // 4, : cols // 4] = 4095
+    return factory_write(path, pixels=pixels, windows=[window] if window else (), name=f"{path.name}-{patient_id}",
+                         patient={"PatientName": patient_name, "PatientID": patient_id, "PatientSex": "F",
+                                  "PatientAge": "054Y"})
 
 
 @pytest.fixture

@@ -144,10 +144,10 @@ def test_dropping_a_file_opens_it(main_window, dicom_file, qtbot):
     assert main_window.current_path == dicom_file
 
 
-def test_jpeg2000_paints_a_reduced_level_first_then_full_resolution(main_window, qtbot):
-    from tests.conftest import shared_path
+def test_jpeg2000_paints_a_reduced_level_first_then_full_resolution(main_window, tmp_path, qtbot):
+    from tests.fixtures.dicom_factory import write_j2k
 
-    path = shared_path("data", "dicom_cr_chest", "RG1_J2KR.dcm")
+    path = write_j2k(tmp_path / "j2k.dcm", rows=512, cols=384)
     painted = []
     main_window.view.view_changed.connect(
         lambda: painted.append((main_window.view.image.downscale, main_window.view.zoom))
@@ -171,3 +171,23 @@ def test_opening_quickly_in_a_row_shows_only_the_last_image(main_window, dicom_f
     qtbot.wait(50)
     assert [img.source.path.name for img in loaded] == ["b.dcm"]
     assert main_window.current_path == dicom_folder / "b.dcm"
+
+
+def test_presets_offer_file_windows_voi_luts_and_full_range(main_window, tmp_path, open_image):
+    from tests.fixtures.dicom_factory import write_dicom as factory_dicom
+
+    path = factory_dicom(tmp_path / "voi.dcm", windows=[(1000.0, 2000.0, "SOFT"), (2000.0, 4000.0, "WIDE")],
+                         voi_lut=(0, list(range(0, 4096, 16)), 8))
+    open_image(main_window, path)
+    labels = [a.text() for a in main_window.presets_menu.actions()]
+    assert labels[0].startswith("Default") and "SOFT: W 2000 / L 1000" in labels[1]
+    assert any(t.startswith("VOI LUT 1") for t in labels) and "Full range" in labels
+    view = main_window.view
+    default = view.displayed_u8.copy()
+    next(a for a in main_window.presets_menu.actions() if a.text().startswith("VOI LUT 1")).trigger()
+    assert view.effective_window is None and "VOI LUT" in main_window.wl_label.text()
+    assert not (view.displayed_u8 == default).all()
+    next(a for a in main_window.presets_menu.actions() if a.text() == "Full range").trigger()
+    assert view.window.explanation == "Full range"
+    main_window.reset_window()
+    assert (view.displayed_u8 == default).all()
