@@ -583,6 +583,9 @@ def _dicom_meta(ds: Any, ts: str, notes: list[str]) -> tuple[dict[str, Any], dic
             notes.append(f"{key} in the file ({_text(ds, key) or 'empty'}) is not usable: no {plane} spacing.")
         else:
             fields[key] = spacing
+    if _text(ds, "PresentationIntentType").upper() == "FOR PROCESSING":
+        fields["PresentationIntentType"] = "FOR PROCESSING"
+        notes.append("FOR PROCESSING image (raw detector data): not meant for diagnostic display.")
     patient = {k: v for k in PATIENT_FIELDS if (v := _text(ds, k))}
     return fields, patient
 

@@ -372,6 +372,20 @@ def test_check_codecs_reports_nothing_when_plugins_load():
     assert io.check_codecs() == []
 
 
+def test_check_codecs_names_the_pip_package_of_a_plugin_that_fails_to_load(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openjpeg", None)  # makes "import openjpeg" raise ImportError
+    problems = io.check_codecs()
+    assert len(problems) == 1 and "JPEG 2000" in problems[0]
+    assert "pip install pylibjpeg-openjpeg" in problems[0]
+
+
+def test_for_processing_images_carry_a_note(tmp_path):
+    image = io.load_image(f.write_dicom(tmp_path / "raw.dcm", PresentationIntentType="FOR PROCESSING"))
+    assert any("FOR PROCESSING" in n for n in image.meta.notes)
+
+
 # --- pydicom's own test files ---------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["MR_small_RLE.dcm", "MR_small_jp2klossless.dcm", "MR_small_jpeg_ls_lossless.dcm",
                                   "MR_small_bigendian.dcm", "MR_small_implicit.dcm", "MR_small_expb.dcm"])
