@@ -224,7 +224,7 @@ class Assistant(QObject):
         if self.review is not None:
             self._audit(self.review.prediction_shown)
         self.overlays.set_analysis(result.analysis)  # a heatmap left on is "viewed" now, after the prediction
-        self.window.status_message(f"AI findings in {result.seconds * 1000:.0f} ms.")
+        self.window.status_message(f"AI analysis in {result.seconds * 1000:.0f} ms.")
 
     def on_analysis_failed(self, sha: str, exc: BaseException) -> None:
         if self.image is None or sha != self.image.pixel_sha256:

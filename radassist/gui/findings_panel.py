@@ -186,8 +186,8 @@ class FindingsPanel(QWidget):
         warnings: list[str] = []
         if v.refused:
             reason = (v.reason or "the image does not look like a frontal chest X-ray").rstrip(". ")
-            self.status.setText(f"<b>Not analysed.</b> {html.escape(reason[0].upper() + reason[1:])}. "
-                                "No probability is shown for an image the model cannot speak to.")
+            self.status.setText(f"<b>Not analysed — no probability is given.</b> "
+                                f"{html.escape(reason[0].upper() + reason[1:])}.")
         else:
             self.status.setText("<b>AI findings</b> — decision support, to be confirmed by the reader.")
             self._fill_table(v)
