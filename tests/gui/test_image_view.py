@@ -162,3 +162,18 @@ def test_mouse_wheel_zooms_in_around_the_cursor(view):
     assert view.zoom == pytest.approx(zoom * 1.2 ** 2)
     back = view.image_to_widget(under)
     assert (back.x(), back.y()) == pytest.approx((cursor.x(), cursor.y()))
+
+
+def test_overlays_follow_zoom_pan_and_rotation_on_screen(view):
+    view.set_annotations_visible(False)
+    layer = np.zeros((60, 80, 4), np.uint8)
+    layer[:10, :10] = (255, 0, 0, 255)  # red over the image's top-left block
+    view.set_overlay("marker", layer, opacity=1.0)
+    view.zoom_by(0.6, QPointF(150, 120))
+    view.pan_by(15, -5)
+    view.rotate(90)
+    for p in (QPointF(5, 5), QPointF(40, 30)):
+        w = view.image_to_widget(p)
+        px = _to_array(view.grab().toImage())[int(w.y()), int(w.x())]
+        red = p.x() < 10 and p.y() < 10
+        assert (px[0] > 200 and px[1] < 60) if red else px[0] == px[1], (p, px)
