@@ -360,6 +360,8 @@ class MainWindow(QMainWindow):
         self.status_message(f"Opening {path.name}…", 0)
         if not from_worklist and path not in self.worklist.paths():
             self._scan_gen += 1  # a single file replaces the worklist
+            if self._scan_job is not None:
+                self._scan_job.cancel()
             self.worklist.clear()
             self.worklist_dock.hide()
         if self._load_job is not None:

@@ -191,3 +191,11 @@ def test_presets_offer_file_windows_voi_luts_and_full_range(main_window, tmp_pat
     assert view.window.explanation == "Full range"
     main_window.reset_window()
     assert (view.displayed_u8 == default).all()
+
+
+def test_several_files_become_a_worklist_and_the_first_opens(main_window, dicom_folder, qtbot):
+    files = [dicom_folder / "b.dcm", dicom_folder / "a.dcm"]
+    with qtbot.waitSignal(main_window.worklist_scanned, timeout=10_000):
+        main_window.open_paths(files)
+    assert main_window.worklist.paths() == files
+    qtbot.waitUntil(lambda: main_window.current_path == files[0], timeout=10_000)
