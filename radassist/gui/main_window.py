@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self._load_job: Job | None = None
         self._scan_job: Job | None = None
         self._open_first_scanned = False
+        self._scanning = False
         self._menus: dict[str, QMenu] = {}
         self._about_sections: list[SectionProvider] = []
         self._busy_checks: list[Callable[[], bool]] = []
@@ -313,7 +314,8 @@ class MainWindow(QMainWindow):
         self.worklist.clear(f"Scanning {title}…")
         self.worklist_dock.show()
         self._open_first_scanned = True
-        self._set_busy(True)
+        self._scanning = True
+        self._refresh_busy()
         self._scan_job = self.jobs.submit(scan_paths, paths, tag=(self._scan_gen, title),
                                           on_progress=self._on_scan_batch, on_result=self._on_scan_done,
                                           on_error=self._on_scan_error)
@@ -330,7 +332,8 @@ class MainWindow(QMainWindow):
     def _on_scan_done(self, tag: tuple, result: ScanResult) -> None:
         if tag[0] != self._scan_gen:
             return
-        self._set_busy(self._loading_path is not None)
+        self._scanning = False
+        self._refresh_busy()
         text = f"{result.listed} images in {tag[1]}"
         if result.skipped:
             text += f" ({result.skipped} other files skipped)"
@@ -342,7 +345,8 @@ class MainWindow(QMainWindow):
 
     def _on_scan_error(self, tag: tuple, exc: BaseException) -> None:
         if tag[0] == self._scan_gen:
-            self._set_busy(self._loading_path is not None)
+            self._scanning = False
+            self._refresh_busy()
             self.worklist.summary.setText("Scanning failed.")
             dialogs.show_error(self, "Cannot list the folder", exc)
 
@@ -356,12 +360,12 @@ class MainWindow(QMainWindow):
         self._loading_path = path
         self._load_started = time.perf_counter()
         self._current_image = None
-        self._set_busy(True)
         self.status_message(f"Opening {path.name}…", 0)
         if not from_worklist and path not in self.worklist.paths():
             self._scan_gen += 1  # a single file replaces the worklist
             if self._scan_job is not None:
                 self._scan_job.cancel()
+            self._scanning = False
             self.worklist.clear()
             self.worklist_dock.hide()
         if self._load_job is not None:
@@ -369,6 +373,7 @@ class MainWindow(QMainWindow):
         self._load_job = self.jobs.submit(load_progressively, path, tag=(self._load_gen, path),
                                           on_progress=self._on_preview, on_result=self._on_loaded,
                                           on_error=self._on_load_error)
+        self._refresh_busy()
 
     def _open_from_worklist(self, path: Path) -> None:
         self.open_path(path, from_worklist=True)
@@ -390,7 +395,7 @@ class MainWindow(QMainWindow):
         self._after_new_image(tag[1], image)
         self._current_image = image
         self._loading_path = None
-        self._set_busy(False)
+        self._refresh_busy()
         ms = (time.perf_counter() - self._load_started) * 1000
         h, w = image.shape
         self.status_message(f"Opened {tag[1].name} ({w} × {h}) in {ms:.0f} ms")
@@ -403,7 +408,7 @@ class MainWindow(QMainWindow):
         if tag[0] != self._load_gen:
             return
         self._loading_path = None
-        self._set_busy(False)
+        self._refresh_busy()
         self.status_message(f"Could not open {tag[1].name}.")
         self.load_failed.emit(tag[1], exc)
         dialogs.show_error(self, f"Cannot open {tag[1].name}", exc)
@@ -417,8 +422,9 @@ class MainWindow(QMainWindow):
         self._rebuild_presets(image)
         self._update_actions()
 
-    def _set_busy(self, busy: bool) -> None:
-        self.busy.setVisible(busy)
+    def _refresh_busy(self) -> None:
+        """The status-bar spinner runs while a file decodes or a folder is being listed."""
+        self.busy.setVisible(self._loading_path is not None or self._scanning)
 
     @property
     def is_busy(self) -> bool:

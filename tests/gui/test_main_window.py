@@ -100,6 +100,7 @@ def test_folder_opens_as_a_worklist_and_pages(main_window, dicom_folder, qtbot):
     with qtbot.waitSignal(main_window.image_loaded, timeout=10_000):
         main_window.act_prev.trigger()
     assert main_window.current_path == first
+    assert not main_window.busy.isVisible()  # the spinner stops once listing and decoding are done
 
 
 def test_recent_files_are_persisted_in_radassist_home(main_window, dicom_file, open_image, radassist_home):
