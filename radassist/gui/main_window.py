@@ -510,8 +510,9 @@ class MainWindow(QMainWindow):
         has = self.view.image is not None
         for act in (self.act_fit, self.act_one, self.act_zoom_in, self.act_zoom_out, self.act_rotate,
                     self.act_rotate_ccw, self.act_flip_h, self.act_flip_v, self.act_reset_orientation,
-                    self.act_invert, self.act_reset_wl, self.act_export, self.act_tags):
+                    self.act_invert, self.act_reset_wl, self.act_export):
             act.setEnabled(has)
+        self.act_tags.setEnabled(has and self.view.image.source.format == "DICOM")
         self.presets_menu.setEnabled(has)
 
     # --- dialogs -----------------------------------------------------------------------------------

@@ -200,3 +200,14 @@ def test_several_files_become_a_worklist_and_the_first_opens(main_window, dicom_
         main_window.open_paths(files)
     assert main_window.worklist.paths() == files
     qtbot.waitUntil(lambda: main_window.current_path == files[0], timeout=10_000)
+
+
+def test_png_opens_and_has_no_dicom_tags(main_window, tmp_path, open_image):
+    import cv2
+    import numpy as np
+
+    path = tmp_path / "chest.png"
+    cv2.imwrite(str(path), np.tile(np.arange(0, 256, 4, dtype=np.uint8), (48, 1)))
+    image = open_image(main_window, path)
+    assert image.shape == (48, 64) and main_window.view.displayed_u8.shape == (48, 64)
+    assert not main_window.act_tags.isEnabled()
