@@ -482,6 +482,9 @@ class ImageView(QWidget):
         elif b == Qt.MouseButton.RightButton:
             self._drag = (b, event.position(), self.effective_window)
             self.setCursor(Qt.CursorShape.SizeAllCursor)
+        elif b == Qt.MouseButton.MiddleButton:
+            self._drag = (b, event.position(), self._zoom)
+            self.setCursor(Qt.CursorShape.SizeVerCursor)
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
@@ -496,6 +499,8 @@ class ImageView(QWidget):
                 self.update()
             elif button == Qt.MouseButton.RightButton:
                 self._drag_window(state, delta)  # type: ignore[arg-type]
+            elif button == Qt.MouseButton.MiddleButton:  # drag up to zoom in, around where it started
+                self.set_zoom(state * 1.01 ** (-delta.y()), start)  # type: ignore[operator]
         self._report_pixel(pos)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override

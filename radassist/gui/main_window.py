@@ -549,7 +549,7 @@ class MainWindow(QMainWindow):
         rows = [(act.text().replace("&", "").rstrip("…"),
                  ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts()))
                 for act in self.actions() if act.shortcuts()]
-        rows += [("Zoom around the cursor", "Mouse wheel"), ("Pan", "Left-drag"),
+        rows += [("Zoom around the cursor", "Mouse wheel, or middle-drag up/down"), ("Pan", "Left-drag"),
                  ("Window (width) / level", "Right-drag: horizontal / vertical"),
                  ("Fit to window", "Double-click")]
         return rows

@@ -177,3 +177,15 @@ def test_overlays_follow_zoom_pan_and_rotation_on_screen(view):
         px = _to_array(view.grab().toImage())[int(w.y()), int(w.x())]
         red = p.x() < 10 and p.y() < 10
         assert (px[0] > 200 and px[1] < 60) if red else px[0] == px[1], (p, px)
+
+
+def test_middle_drag_up_zooms_in_around_the_press_point(view, qtbot):
+    press = QPoint(150, 120)
+    under = view.widget_to_image(QPointF(press))
+    zoom = view.zoom
+    qtbot.mousePress(view, Qt.MouseButton.MiddleButton, pos=press)
+    qtbot.mouseMove(view, QPoint(150, 70))
+    qtbot.mouseRelease(view, Qt.MouseButton.MiddleButton, pos=QPoint(150, 70))
+    assert view.zoom == pytest.approx(zoom * 1.01 ** 50)
+    back = view.image_to_widget(under)
+    assert (back.x(), back.y()) == pytest.approx((150, 120))
