@@ -218,6 +218,10 @@ def load_image(path: str | os.PathLike[str], *, reduced: int = 1, max_pixels: in
     one (the result then has ``downscale`` > 1 and an empty ``pixel_sha256``, because the image's identity
     needs the full pixels). Other formats return full resolution with ``downscale == 1``.
     Raises an ``ImageError`` subclass for anything that is not a single-frame grayscale image.
+
+    ``pixel_sha256`` is the SHA-256 of the decoded stored pixel array in its native dtype, exactly as
+    pydicom's ``pixel_array`` returns it (for PNG/JPEG: the array OpenCV decodes, before any gray
+    conversion), so lossless transcodes of one image share one identity.
     """
     p = Path(os.fsdecode(path))
     data, _size = _read_file(p)
@@ -247,10 +251,11 @@ def scan_header(path: str | os.PathLike[str]) -> HeaderSummary:
     DICOM objects without an image (SR, presentation states), so a folder scan can skip them.
     """
     p = Path(os.fsdecode(path))
-    prefix, size = _read_file(p, HEADER_PROBE_BYTES)
+    prefix, size = _read_file(p, 256)
     kind = _sniff(prefix, p)
     try:
         if kind in ("PNG", "JPEG"):
+            prefix, size = _read_file(p, HEADER_PROBE_BYTES)
             try:
                 h, w, _bits, _ch = _raster_header(prefix, kind, p)
             except CorruptPixelDataError:

@@ -481,3 +481,13 @@ def test_shared_edge_files():
     tags = io.read_tags(folder / "edge_multi_window_overlay_MR.dcm")
     assert any(r.tag == "(0088,0200)" and r.vr == "SQ" for r in tags)  # icon image sequence, flattened
     assert any(r.tag == "(0010,0020)" for r in tags)
+
+
+def test_scan_header_finds_the_jpeg_size_behind_large_metadata(tmp_path):
+    jpg = f.write_jpeg(tmp_path / "exif.jpg", f.gradient(30, 20, 8))
+    data = jpg.read_bytes()
+    app = b"\xff\xe1" + (60_000).to_bytes(2, "big") + b"\0" * 59_998  # two 60 kB APP1 segments
+    jpg.write_bytes(data[:2] + app + app + data[2:])
+    h = io.scan_header(jpg)
+    assert (h.rows, h.columns, h.format) == (30, 20, "JPEG")
+    assert io.load_image(jpg).shape == (30, 20)
