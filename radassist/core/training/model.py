@@ -83,8 +83,9 @@ def build_classifier(backbone: str = "mobilenet_v2", labels: tuple[str, ...] | l
     """The classifier (see module docstring): outputs "probs" (N, len(labels)).
 
     ``backbone="mobilenet_v2"`` with ``weights=None`` (or ``"mobilenet_v2_scratch"``) starts from random
-    weights. The backbone is called with ``training=False`` so its BatchNorm layers keep their ImageNet
-    statistics even when unfrozen for fine-tuning (the usual Keras transfer-learning recipe).
+    weights. A pretrained backbone is called with ``training=False`` so its BatchNorm layers keep their
+    ImageNet statistics even when unfrozen for fine-tuning (the usual Keras transfer-learning recipe); a
+    random one lets BatchNorm learn (it has no statistics worth keeping).
     """
     import keras
 
@@ -95,7 +96,14 @@ def build_classifier(backbone: str = "mobilenet_v2", labels: tuple[str, ...] | l
         keras.utils.set_random_seed(seed)
     base = build_backbone(backbone, weights, input_size, alpha=alpha, sums=sums)
     inp = keras.Input(shape=(input_size, input_size, 3), name="image", dtype="float32")
-    fmap = base(inp, training=False)
+    if is_pretrained(backbone, weights):
+        fmap = base(inp, training=False)
+    else:
+        # Random weights: BatchNorm must learn its statistics, and fast (Keras' MobileNetV2 uses 0.999).
+        for layer in base.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = 0.9
+        fmap = base(inp)
     x = keras.layers.GlobalAveragePooling2D(name="gap")(fmap)
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     logits = keras.layers.Dense(len(labels), name="logits")(x)
@@ -103,9 +111,14 @@ def build_classifier(backbone: str = "mobilenet_v2", labels: tuple[str, ...] | l
     return keras.Model(inp, probs, name="radassist_classifier")
 
 
-def set_backbone_trainable(model: Any, finetune_from: str | None) -> int:
+def is_pretrained(backbone: str, weights: str | Path | None) -> bool:
+    return backbone == "mobilenet_v2" and weights is not None
+
+
+def set_backbone_trainable(model: Any, finetune_from: str | None, *, train_bn: bool = False) -> int:
     """Freeze the whole backbone (None) or unfreeze it from layer ``finetune_from`` on; returns the
-    number of trainable backbone layers. BatchNorm layers stay frozen (small batches would wreck them)."""
+    number of trainable backbone layers with weights. BatchNorm stays frozen unless ``train_bn``
+    (pretrained statistics would be wrecked by small, augmented batches)."""
     import keras
 
     base = model.get_layer("backbone")
@@ -119,7 +132,7 @@ def set_backbone_trainable(model: Any, finetune_from: str | None) -> int:
     start = names.index(finetune_from)
     n = 0
     for i, layer in enumerate(base.layers):
-        on = i >= start and not isinstance(layer, keras.layers.BatchNormalization)
+        on = i >= start and (train_bn or not isinstance(layer, keras.layers.BatchNormalization))
         layer.trainable = on
         n += int(on and bool(layer.weights))
     return n
