@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at s
     from radassist.core.image import Window, XRayImage
 
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
+_OPPOSITE = {"L": "R", "R": "L", "A": "P", "P": "A", "H": "F", "F": "H"}
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,31 @@ def corner_lines(image: XRayImage, state: ViewState) -> dict[str, list[str]]:
     corners = {"top_left": top_left, "top_right": top_right, "bottom_left": bottom_left,
                "bottom_right": bottom_right}
     return {k: [line for line in v if line] for k, v in corners.items()}
+
+
+def _opposite(code: str) -> str:
+    return "".join(_OPPOSITE.get(ch, ch) for ch in code)
+
+
+def edge_labels(patient_orientation: Any, rotation: int = 0, flip_h: bool = False,
+                flip_v: bool = False) -> dict[str, str]:
+    """Patient directions at the screen edges (``left``, ``right``, ``top``, ``bottom``), from Patient
+    Orientation (0020,0020) ``row\\column`` (e.g. ``L\\F`` for a PA chest), after display rotation/flips.
+
+    A mirrored image then reads as mirrored: the labels move with the pixels. Empty when unknown.
+    """
+    parts = [p.strip().upper() for p in str(patient_orientation or "").split("\\")]
+    if len(parts) != 2 or not all(parts) or not all(ch in _OPPOSITE for p in parts for ch in p):
+        return {}
+    row, col = parts
+
+    def to_screen(x: int, y: int) -> tuple[int, int]:
+        for _ in range((rotation // 90) % 4):  # clockwise on screen (y points down)
+            x, y = -y, x
+        return (-x if flip_h else x, -y if flip_v else y)
+
+    names = {(1, 0): "right", (-1, 0): "left", (0, 1): "bottom", (0, -1): "top"}
+    labels = {}
+    for vec, label in (((1, 0), row), ((-1, 0), _opposite(row)), ((0, 1), col), ((0, -1), _opposite(col))):
+        labels[names[to_screen(*vec)]] = label
+    return labels

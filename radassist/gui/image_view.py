@@ -29,7 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from radassist.gui.annotations import ViewState, corner_lines
+from radassist.gui.annotations import ViewState, corner_lines, edge_labels
 
 if TYPE_CHECKING:  # numpy loads with the first image, keeping the cold start short
     import numpy as np
@@ -448,7 +448,8 @@ class ImageView(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(8.0, font.pointSizeF()))
         painter.setFont(font)
-        lines = corner_lines(self._image, self.view_state())
+        state = self.view_state()
+        lines = corner_lines(self._image, state)
         line_h = painter.fontMetrics().height()
         margin = 8
         r = self.rect().adjusted(margin, margin, -margin, -margin)
@@ -464,6 +465,17 @@ class ImageView(QWidget):
                 painter.drawText(box.translated(1, 1), flags, text)
                 painter.setPen(QColor(235, 225, 120))
                 painter.drawText(box, flags, text)
+        edges = edge_labels(self._image.meta.fields.get("PatientOrientation"), state.rotation, state.flip_h,
+                            state.flip_v)
+        align = Qt.AlignmentFlag
+        for side, text in edges.items():
+            flags = {"left": align.AlignLeft | align.AlignVCenter, "right": align.AlignRight | align.AlignVCenter,
+                     "top": align.AlignTop | align.AlignHCenter,
+                     "bottom": align.AlignBottom | align.AlignHCenter}[side]
+            painter.setPen(QColor(0, 0, 0))
+            painter.drawText(QRectF(r).translated(1, 1), flags, text)
+            painter.setPen(QColor(235, 225, 120))
+            painter.drawText(QRectF(r), flags, text)
 
     # --- mouse -------------------------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override

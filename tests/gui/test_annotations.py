@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 
 from radassist.core.image import DisplayInfo, ImageMeta, Source, Window, XRayImage
-from radassist.gui.annotations import ViewState, corner_lines, dicom_date, person_name, window_text
+from radassist.gui.annotations import (
+    ViewState,
+    corner_lines,
+    dicom_date,
+    edge_labels,
+    person_name,
+    window_text,
+)
 
 
 def _image(**fields) -> XRayImage:
@@ -44,3 +51,13 @@ def test_missing_fields_leave_no_empty_lines():
     assert lines["top_left"] == [] and lines["top_right"] == []
     assert window_text(None) == "W: file VOI LUT"
     assert lines["bottom_right"] == ["4 × 4", "PNG", "a.png"]
+
+
+def test_edge_labels_follow_patient_orientation_and_display_changes():
+    pa = "L\\F"  # PA chest: rows run to the patient's left, columns to the feet
+    assert edge_labels(pa) == {"right": "L", "left": "R", "bottom": "F", "top": "H"}
+    assert edge_labels(pa, flip_h=True) == {"right": "R", "left": "L", "bottom": "F", "top": "H"}
+    assert edge_labels(pa, rotation=90) == {"bottom": "L", "top": "R", "left": "F", "right": "H"}
+    assert edge_labels(pa, rotation=180) == edge_labels(pa, flip_h=True, flip_v=True)
+    assert edge_labels("AL\\F")["left"] == "PR"
+    assert edge_labels("") == {} and edge_labels(None) == {} and edge_labels("X\\Y") == {}
