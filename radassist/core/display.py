@@ -84,6 +84,8 @@ def apply_voi_lut(values: np.ndarray, lut: VoiLut) -> np.ndarray:
 def _mapping(values: np.ndarray, window: Window | None, lut: VoiLut | None, invert: bool) -> np.ndarray:
     """values -> uint8 for the chosen VOI step, with inversion applied on the [0, 1] output."""
     y = apply_voi_lut(values, lut) if lut is not None else apply_window(values, window)  # type: ignore[arg-type]
+    if y.dtype.kind == "f" and values.dtype.kind == "f":
+        np.nan_to_num(y, copy=False, nan=0.0)  # NaN pixels (damaged float data) show as black, not garbage
     if invert:
         np.subtract(np.float32(1.0), y, out=y)
     y *= np.float32(255.0)

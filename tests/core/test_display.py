@@ -196,3 +196,11 @@ def test_shared_voi_lut_file_renders_with_its_lut():
     expected = np.rint(lut.table[np.clip(image.pixels.astype(int) - lut.first_mapped, 0, len(lut.table) - 1)]
                        / 65535 * 255)
     np.testing.assert_array_equal(render_uint8(image), expected.astype(np.uint8))
+
+
+def test_nan_pixels_render_black_without_warnings():
+    pixels = np.array([[0.0, np.nan], [50.0, 100.0]], dtype=np.float32)
+    image = dataclasses.replace(_image(np.array([[0.0, 100.0]], np.float32)), pixels=pixels)
+    with np.errstate(all="raise"):
+        u8 = render_uint8(image, Window(50, 101))
+    assert u8[0, 1] == 0 and u8[1, 1] == 255
