@@ -157,9 +157,15 @@ class LiteRTRuntime:
         self._lock = threading.Lock()  # one interpreter: invocations must not overlap
 
     def run(self, x: np.ndarray) -> dict[str, np.ndarray]:
+        # One image per invoke: on XNNPACK larger batches were not faster per image here (batch 16: +30%),
+        # and a fixed input shape avoids re-allocating the interpreter whenever the batch size changes.
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        parts: list[dict[str, np.ndarray]] = []
         with self._lock:
-            out = self._runner(image=np.ascontiguousarray(x, dtype=np.float32))
-            return {k: np.array(v) for k, v in out.items()}  # copy: the runner reuses its buffers
+            for i in range(len(x)):
+                out = self._runner(image=x[i:i + 1])
+                parts.append({k: np.array(v) for k, v in out.items()})  # copy: the runner reuses its buffers
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}
 
 
 class TensorFlowRuntime:
