@@ -24,6 +24,7 @@ from typing import Any
 
 from radassist.core.audit import canonical
 from radassist.core.audit.events import GENESIS_HASH, AuditEvent, AuditRecord
+from radassist.core.errors import AuditIntegrityError
 
 #: a stored row, in this order, in every backend
 COLUMNS = ("sequence", "event_id", "timestamp", "event_type", "user", "workstation", "app_version",
@@ -124,10 +125,15 @@ def seal_all(events: Iterable[AuditEvent], last_sequence: int, last_hash: str) -
 
 def record_from_row(row: Sequence[Any]) -> AuditRecord:
     d = dict(zip(COLUMNS, row, strict=True))
-    for c in JSON_COLUMNS:
-        d[c] = json.loads(d[c])
-    seq, prev, h = d.pop("sequence"), d.pop("prev_hash"), d.pop("hash")
-    return AuditRecord(sequence=seq, event=AuditEvent.from_dict(d), prev_hash=prev, hash=h)
+    try:
+        for c in JSON_COLUMNS:
+            d[c] = json.loads(d[c])
+        seq, prev, h = d.pop("sequence"), d.pop("prev_hash"), d.pop("hash")
+        return AuditRecord(sequence=seq, event=AuditEvent.from_dict(d), prev_hash=prev, hash=h)
+    except (TypeError, ValueError) as exc:  # only a hand-edited database gets here
+        raise AuditIntegrityError(f"Audit record {d.get('sequence')} cannot be read ({exc}).",
+                                  sequence=d.get("sequence") if isinstance(d.get("sequence"), int) else None,
+                                  hint="Run 'radassist audit verify'.") from exc
 
 
 def row_from_record(record: AuditRecord) -> tuple:
