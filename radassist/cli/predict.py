@@ -68,18 +68,26 @@ def run(args: argparse.Namespace) -> int:
     failed = False
     if not args.json:
         _table_header()
-    for start in range(0, len(paths), CHUNK):
-        for rec in _process(paths[start:start + CHUNK], engine, gate, segmenter, args, lung_note):
-            failed |= rec["status"] == "error"
-            if args.json:
-                emit_json(rec)
-            else:
-                _table_row(rec)
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    # decode the next chunk on a worker while the models run on this one (decoding releases the GIL)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
+        pending = pool.submit(_load_chunk, chunks[0])
+        for k, chunk in enumerate(chunks):
+            loaded_chunk = pending.result()
+            if k + 1 < len(chunks):
+                pending = pool.submit(_load_chunk, chunks[k + 1])
+            for rec in _process(chunk, loaded_chunk, engine, gate, segmenter, args, lung_note):
+                failed |= rec["status"] == "error"
+                if args.json:
+                    emit_json(rec)
+                else:
+                    _table_row(rec)
     return EXIT_INPUT_FAILED if failed else EXIT_OK
 
 
-def _process(paths: list[Path], engine, gate, segmenter, args, lung_note: str) -> list[dict]:
-    from radassist.core.analysis import analyze_many
+def _load_chunk(paths: list[Path]) -> tuple[dict[int, dict], list, dict[int, float]]:
     from radassist.core.errors import RadAssistError
     from radassist.core.io import load_image
 
@@ -94,6 +102,14 @@ def _process(paths: list[Path], engine, gate, segmenter, args, lung_note: str) -
             continue
         load_ms[i] = (time.perf_counter() - t0) * 1000
         loaded.append((i, image))
+    return records, loaded, load_ms
+
+
+def _process(paths: list[Path], loaded_chunk, engine, gate, segmenter, args, lung_note: str) -> list[dict]:
+    from radassist.core.analysis import analyze_many
+    from radassist.core.errors import RadAssistError
+
+    records, loaded, load_ms = loaded_chunk
     want_explain = args.heatmap_dir is not None or args.mask_dir is not None
     try:
         results = analyze_many([im for _, im in loaded], engine=engine, gate=gate, segmenter=segmenter,
