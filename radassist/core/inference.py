@@ -58,6 +58,19 @@ def requested_device(explicit: str | None = None, env: dict[str, str] | None = N
     return device
 
 
+def configured_model(env: dict[str, str] | None = None) -> str | None:
+    """``RADASSIST_MODEL`` or the settings file's model; None means the bundled default."""
+    env = os.environ if env is None else env
+    if env.get("RADASSIST_MODEL"):
+        return env["RADASSIST_MODEL"]
+    try:
+        from radassist.config import load_settings
+
+        return load_settings(env=env).model or None
+    except RadAssistError:
+        return None
+
+
 def tensorflow_installed() -> bool:
     return importlib.util.find_spec("tensorflow") is not None
 
@@ -259,7 +272,7 @@ class Engine:
             if self._runtime is None:
                 t0 = time.perf_counter()
                 package = self._model_ref if isinstance(self._model_ref, ModelPackage) else \
-                    load_package(resolve(self._model_ref))
+                    load_package(resolve(self._model_ref or configured_model(self._env)))
                 if package.card.task != "classification":
                     raise ModelError(f"{package.card.ref} is a {package.card.task} model, not a classifier.",
                                      hint="Choose a classification package with --model.")

@@ -188,3 +188,11 @@ def test_unknown_runtime_is_a_config_error():
 def test_non_classifier_package_is_refused():
     with pytest.raises(models.ModelError, match="not a classifier"):
         Engine("ood-gate", device="cpu").load()
+
+
+def test_model_comes_from_env_or_setting_when_not_given(radassist_home, monkeypatch):
+    monkeypatch.setenv("RADASSIST_MODEL", str(exported_classifier()))
+    assert Engine(device="cpu").package.root == exported_classifier().resolve()
+    monkeypatch.setenv("RADASSIST_MODEL", "no-such-model")
+    with pytest.raises(models.ModelNotFoundError):
+        Engine(device="cpu").load()
