@@ -188,3 +188,22 @@ def test_a_site_gate_package_accepts_its_own_kind(tmp_path):
     g = ood.OodGate.load(generated_gate_package(tmp_path))
     assert all(d.accepted for d in g.check_many([synthetic_body(s) for s in range(100, 105)]))
     assert not g.check(generated_non_cxr(9)["text_document"]).accepted
+
+
+def test_cross_validation_reports_heldout_rates_per_category(tmp_path):
+    cxr, other, inverted = _clusters(n=120, d=20)
+    samples = ([ood.GateSample(tmp_path / f"c{i}.png", False, "cxr", f"cxr|{i // 2}") for i in range(120)]
+               + [ood.GateSample(tmp_path / f"o{i}.png", True, "photo" if i < 30 else "synthetic_noise", f"o|{i}")
+                  for i in range(60)])
+    feats = np.vstack([cxr, other])
+    inv = np.vstack([inverted, -other])
+    folds = ood.assign_folds(samples, k=4, seed=0)
+    cv = ood.cross_validate(samples, feats, inv, folds, components=6, l2=1.0)
+    assert set(cv["per_category"]) == {"cxr", "photo", "synthetic_noise"}
+    assert cv["per_category"]["photo"]["expected"] == "reject" and cv["per_category"]["photo"]["n"] == 30
+    assert cv["cxr_accepted"]["rate"] > 0.95 and cv["non_cxr_refused"]["rate"] > 0.95
+    lo, hi = cv["cxr_accepted"]["ci95"]
+    assert lo <= cv["cxr_accepted"]["rate"] <= hi
+    assert cv["inverted_cxr_flagged"]["rate"] > 0.95
+    novel = ood.novel_category_check(samples, feats, inv, components=6, l2=1.0)
+    assert set(novel["per_family"]) == {"photo", "synthetic"} and novel["n"] == 60
