@@ -134,8 +134,8 @@ def _process(paths: list[Path], loaded_chunk, engine, gate, segmenter, args, lun
         rec = a.to_record(heatmap_paths=heat_paths, mask_path=mask_path)
         rec["timings_ms"] = {"load": round(load_ms[i], 3), **rec["timings_ms"],
                              "total": round(load_ms[i] + rec["timings_ms"].get("total", 0.0), 3)}
-        if lung_note and a.status == "ok":
-            rec["notes"].append(lung_note)
+        if lung_note and a.status == "ok":  # say why there is no mask instead of the generic note
+            rec["notes"] = [n for n in rec["notes"] if not n.startswith("No lung mask")] + [lung_note]
         out = {"path": str(path), "status": a.status}
         if a.status != "ok":
             out["message"] = a.message
