@@ -5,16 +5,18 @@ connection) the event is kept pending in memory AND spooled as one JSON line to 
 beside the logs (so it also survives an app restart), and ``AuditWriteError`` tells the caller, which shows
 the decision as "not yet saved". ``flush`` retries pending events in their original order; a new event is
 never stored ahead of older pending ones. Retries are safe: the store recognises an event it already has
-by its ``event_id``.
+by its ``event_id``. Several processes (the app and a script) may share the spool: changes to it are made
+under a file lock and a process removes only the lines it has stored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from radassist.core.audit import canonical
@@ -52,8 +54,11 @@ class Outbox:
         """Store ``event`` (after any pending ones). On failure: kept, spooled, AuditWriteError raised."""
         with self._lock:
             self._pending.append(event)
-            self._spool_add(event)
-            records = self.flush()
+            try:
+                records = self.flush()
+            except AuditWriteError:
+                self._spool_add(event)
+                raise
             for r in records:
                 if r.event.event_id == event.event_id:
                     return r
@@ -73,13 +78,12 @@ class Outbox:
             except AuditWriteError as exc:
                 self.last_error = exc
                 log.error("audit write failed, %d event(s) pending: %s", len(self._pending), exc.message)
-                self._rewrite_spool()
+                self._forget_spooled(stored)
                 raise AuditWriteError(
                     f"{len(self._pending)} audit record(s) not yet saved: {exc.message}",
                     hint=exc.hint or "They are kept and retried automatically.") from exc
             self.last_error = None
-            if stored:
-                self._rewrite_spool()
+            self._forget_spooled(stored)
             return stored
 
     def pending(self) -> list[AuditEvent]:
@@ -108,10 +112,23 @@ class Outbox:
             self._store = self._open()  # raises AuditWriteError while the store cannot be opened
         return self._store
 
-    def _load_spool(self) -> None:
+    @contextlib.contextmanager
+    def _spool_locked(self) -> Iterator[None]:
+        """An exclusive lock on the spool across processes (POSIX ``flock``; in-process only elsewhere)."""
+        self.spool_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.spool_path.with_suffix(".lock"), "a") as lock:
+            try:
+                import fcntl
+
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            except ImportError:  # Windows: one RadAssist process per user in practice
+                pass
+            yield
+
+    def _read_spool(self) -> list[AuditEvent]:
+        out, seen = [], set()
         if not self.spool_path.is_file():
-            return
-        seen = set()
+            return out
         for n, line in enumerate(self.spool_path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -122,31 +139,44 @@ class Outbox:
                 continue
             if event.event_id not in seen:
                 seen.add(event.event_id)
-                self._pending.append(event)
+                out.append(event)
+        return out
+
+    def _load_spool(self) -> None:
+        try:
+            with self._spool_locked():
+                self._pending.extend(self._read_spool())
+        except OSError as exc:
+            log.error("could not read the audit spool %s: %s", self.spool_path, exc)
         if self._pending:
             log.warning("%d audit event(s) pending from an earlier session", len(self._pending))
 
     def _spool_add(self, event: AuditEvent) -> None:
         try:
-            self.spool_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.spool_path, "a", encoding="utf-8") as f:
+            with self._spool_locked(), open(self.spool_path, "a", encoding="utf-8") as f:
                 f.write(canonical.dumps(event.to_dict()) + "\n")
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:  # the disk is the problem: the event is still held in memory
             log.error("could not spool a pending audit event to %s: %s", self.spool_path, exc)
 
-    def _rewrite_spool(self) -> None:
+    def _forget_spooled(self, stored: list[AuditRecord]) -> None:
+        """Drop the lines of events now stored; lines of other processes' events stay."""
+        if not stored or not self.spool_path.is_file():
+            return
+        done = {r.event.event_id for r in stored}
         try:
-            if not self._pending:
-                self.spool_path.unlink(missing_ok=True)
-                return
-            tmp = self.spool_path.with_suffix(".tmp")
-            with open(tmp, "w", encoding="utf-8") as f:
-                for event in self._pending:
-                    f.write(canonical.dumps(event.to_dict()) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.spool_path)
+            with self._spool_locked():
+                keep = [e for e in self._read_spool() if e.event_id not in done]
+                if not keep:
+                    self.spool_path.unlink(missing_ok=True)
+                    return
+                tmp = self.spool_path.with_suffix(".tmp")
+                with open(tmp, "w", encoding="utf-8") as f:
+                    for event in keep:
+                        f.write(canonical.dumps(event.to_dict()) + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.spool_path)
         except OSError as exc:
             log.error("could not rewrite the audit spool %s: %s", self.spool_path, exc)

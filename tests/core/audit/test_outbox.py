@@ -88,3 +88,23 @@ def test_lost_postgres_connection_keeps_the_event_and_reconnects(pg_url, tmp_pat
     assert record.sequence == 2 and store._conn.info.backend_pid != pid
     assert store.verify().ok and store.verify().count == 2
     store.close()
+
+
+def test_two_outboxes_sharing_a_spool_store_each_event_once(tmp_path):
+    """The app and a script on one workstation: whichever retries first stores the event, once."""
+    path, spool = tmp_path / "audit.sqlite3", tmp_path / "audit-pending.jsonl"
+    open_store(path).close()
+    app_store = open_store(path)
+    app = Outbox(app_store, spool_path=spool)
+    app_store._conn.execute("PRAGMA query_only = ON")
+    e = event(1)
+    with pytest.raises(AuditWriteError):
+        app.append(e)
+    script = Outbox(open_store(path), spool_path=spool)  # starts later, finds the spooled event
+    assert [r.event.event_id for r in script.flush()] == [e.event_id]
+    assert not spool.exists()
+    app_store._conn.execute("PRAGMA query_only = OFF")
+    [again] = app.flush()  # the app's own retry recognises the stored event
+    assert again.sequence == 1 and app_store.head()[0] == 1 and app_store.verify().ok
+    app.close()
+    script.close()
