@@ -95,11 +95,14 @@ class JobRunner(QObject):
         return job
 
     def _reap(self) -> None:
-        self._jobs = {j for j in self._jobs if not j.done}
+        finished = self.sender()  # the JobSignals of the job whose last signal just arrived
+        self._jobs = {j for j in self._jobs if j.signals is not finished}
 
     @property
     def active(self) -> int:
-        return sum(not j.done for j in self._jobs)
+        """Jobs whose ``finished`` has not reached the UI thread yet (so their results have been delivered
+        once this is 0: signals from one job arrive in order)."""
+        return len(self._jobs)
 
     def cancel_all(self) -> None:
         for job in list(self._jobs):
