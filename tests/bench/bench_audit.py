@@ -68,11 +68,33 @@ def _measure(backend: str, url: str) -> list[Row]:
     return rows
 
 
+def _fdatasync_rate(folder: Path, seconds: float = 1.0) -> float:
+    """8 kB write + fdatasync per round, as a commit does: the ceiling for durable single appends."""
+    path = folder / "fsync-probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            os.pwrite(fd, b"\0" * 8192, 0)
+            os.fdatasync(fd) if hasattr(os, "fdatasync") else os.fsync(fd)
+            n += 1
+        return n / (time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        path.unlink()
+
+
 def run() -> list[Row]:
     rows: list[Row] = []
     tmp = Path(tempfile.mkdtemp(prefix="radassist-bench-audit-"))
     try:
+        rows.append(Row("audit", "disk: 8 kB write + fdatasync per s (context)", _fdatasync_rate(tmp), "1/s",
+                        note="bounds every durable commit on this disk"))
         rows += _measure("SQLite", str(tmp / "audit.sqlite3"))
+        with open_store(tmp / "nosync.sqlite3") as store:
+            store._conn.execute("PRAGMA synchronous = OFF")
+            rows.append(Row("audit", "SQLite synchronous=OFF: appends/s (not durable)", _appends(store, 0), "1/s",
+                            note="software ceiling; not a production setting"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     from tests._postgres import postgres_server, unavailable_reason
