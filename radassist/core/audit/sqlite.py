@@ -9,10 +9,11 @@ record is read, so two processes can never both extend the same record (no fork,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from radassist.core.audit import chain
@@ -190,7 +191,17 @@ class SQLiteStore(AuditStore):
         if not events:
             return []
         with self._lock:
-            return self._write(lambda: self._append_locked(events), events)
+            try:
+                return self._append_locked(events)
+            except sqlite3.IntegrityError as exc:
+                stored = self._already_stored(events)
+                if stored is not None:  # a retry of events that did reach the log
+                    return stored
+                raise AuditWriteError(f"The audit record was refused by the database ({exc}).") from exc
+            except sqlite3.Error as exc:
+                raise AuditWriteError(f"The audit record could not be saved to {self.location} ({exc}).",
+                                      hint="It is kept and will be retried; check the disk space and "
+                                           "permissions.") from exc
 
     def _append_locked(self, events: list[AuditEvent]) -> list[AuditRecord]:
         conn = self._conn
@@ -208,18 +219,6 @@ class SQLiteStore(AuditStore):
             raise
         return records
 
-    def _write(self, do: Callable[[], list[AuditRecord]], events: list[AuditEvent]) -> list[AuditRecord]:
-        try:
-            return do()
-        except sqlite3.IntegrityError as exc:
-            stored = self._already_stored(events)
-            if stored is not None:  # a retry of events that did reach the log
-                return stored
-            raise AuditWriteError(f"The audit record was refused by the database ({exc}).") from exc
-        except sqlite3.Error as exc:
-            raise AuditWriteError(f"The audit record could not be saved to {self.location} ({exc}).",
-                                  hint="It is kept and will be retried; check the disk space and permissions.") from exc
-
     def _already_stored(self, events: list[AuditEvent]) -> list[AuditRecord] | None:
         found = []
         for e in events:
@@ -236,20 +235,26 @@ class SQLiteStore(AuditStore):
 
     def verify(self) -> VerifyResult:
         # A private read connection: a consistent WAL snapshot without holding up appends.
-        conn = connect(self.path)
-        try:
-            conn.execute("BEGIN")
+        with self._reading() as conn:
             return verify_connection(conn)
-        finally:
-            conn.close()
 
     def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
         """Streams from a private read connection (one snapshot), so a large export needs little memory."""
-        conn = connect(self.path)
-        try:
-            conn.execute("BEGIN")
+        with self._reading() as conn:
             for row in iter_rows(conn, query):
                 yield chain.record_from_row(row)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = connect(self.path)
+        except sqlite3.Error as exc:
+            raise AuditError(f"The audit database {self.location} cannot be read ({exc}).") from exc
+        try:
+            conn.execute("BEGIN")
+            yield conn
+        except sqlite3.Error as exc:
+            raise AuditError(f"The audit database {self.location} cannot be read ({exc}).") from exc
         finally:
             conn.close()
 
