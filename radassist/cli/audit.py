@@ -7,6 +7,7 @@ Both use ``--url``, else ``RADASSIST_AUDIT_URL``, else the ``audit_url`` setting
 
 from __future__ import annotations
 
+import os
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -74,8 +75,12 @@ def _export(store, args) -> int:
         with open(args.out, "w", encoding="utf-8", newline="") as out:
             n = write_records(store.iter_records(query), out, args.format)
     else:
-        n = write_records(store.iter_records(query), sys.stdout, args.format)
-        sys.stdout.flush()
+        try:
+            n = write_records(store.iter_records(query), sys.stdout, args.format)
+            sys.stdout.flush()
+        except BrokenPipeError:  # e.g. piped into head: stop quietly, the export was not complete
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_FAILED
     event = new_event("export", details={"format": args.format, "filters": filters, "records": n,
                                          "destination": "file" if args.out else "stdout"})
     try:

@@ -114,7 +114,8 @@ def run(args) -> int:
                            "user": d.user, "reason": d.reason, "sequence": d.sequence, "saved": d.saved,
                            "superseded": d.superseded, "timestamp": d.timestamp})
             else:
-                what = f"{d.label}: {d.value} (AI: {d.ai_value})" if d.label else (d.note or "")
+                what = (f"{d.label}: {d.value} (AI: {d.ai_value})" if d.label
+                        else d.note or ("review closed" if d.kind == "signed_off" else ""))
                 where = f"#{d.sequence}" if d.saved else "NOT YET SAVED"
                 flag = " [superseded]" if d.superseded else ""
                 print(f"{d.kind:<18} {what} by {d.user} {where}{flag}".rstrip())
