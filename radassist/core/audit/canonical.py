@@ -33,14 +33,31 @@ def parse_timestamp(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
+def clean_text(text: str) -> str:
+    """``text`` storable everywhere: NUL (refused by PostgreSQL) and lone surrogates (not UTF-8) become U+FFFD.
+
+    A decision must never be unstorable because of a stray character, or it would block the retry queue.
+    """
+    if "\0" in text:
+        text = text.replace("\0", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return text
+
+
 def normalize(obj: Any) -> Any:
     """A plain JSON value (dict/list/str/int/float/bool/None) equal in meaning to ``obj``.
 
     Tuples and sets become lists (sets sorted), NumPy scalars and arrays become Python values, datetimes
     become canonical UTC strings, paths strings. Anything else is a bug in the caller: TypeError.
     """
-    if obj is None or isinstance(obj, (bool, str)):
+    if obj is None or isinstance(obj, bool):
         return obj
+    if isinstance(obj, str):
+        return clean_text(obj)
     if isinstance(obj, int):
         return int(obj)
     if isinstance(obj, float):
@@ -54,7 +71,7 @@ def normalize(obj: Any) -> Any:
         for k, v in obj.items():
             if not isinstance(k, str):
                 raise TypeError(f"audit record keys must be strings, got {type(k).__name__}")
-            out[k] = normalize(v)
+            out[clean_text(k)] = normalize(v)
         return out
     if isinstance(obj, (list, tuple)):
         return [normalize(v) for v in obj]

@@ -101,6 +101,7 @@ class AuditEvent:
             value = getattr(self, name)
             if not isinstance(value, str):
                 raise TypeError(f"AuditEvent.{name} must be a string, got {type(value).__name__}")
+            object.__setattr__(self, name, canonical.clean_text(value))
 
     def to_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
