@@ -138,10 +138,7 @@ def read_head(conn) -> tuple[int, str]:
 
 def iter_rows(conn, query: Query | None = None, *, batch: int = 10000) -> Iterator[tuple]:
     """Rows in sequence order through a server-side cursor (needs an open transaction on ``conn``)."""
-    where, params = (query or Query()).where("%s")
-    sql = SELECT_ROWS + where + " ORDER BY sequence"
-    if query is not None and query.limit:
-        sql += f" LIMIT {int(query.limit)}"
+    sql, params = (query or Query()).sql(SELECT_ROWS, "%s")
     with conn.cursor(name="radassist_audit_rows") as cur:
         cur.itersize = batch
         cur.execute(sql, params)

@@ -148,10 +148,7 @@ def read_head(conn: sqlite3.Connection) -> tuple[int, str]:
 
 
 def iter_rows(conn: sqlite3.Connection, query: Query | None = None, *, batch: int = 500) -> Iterator[tuple]:
-    where, params = (query or Query()).where("?")
-    sql = SELECT_ROWS + where + " ORDER BY sequence"
-    if query is not None and query.limit:
-        sql += f" LIMIT {int(query.limit)}"
+    sql, params = (query or Query()).sql(SELECT_ROWS, "?")
     cur = conn.execute(sql, params)
     while rows := cur.fetchmany(batch):
         yield from rows

@@ -29,16 +29,21 @@ class Query:
     pixel_sha256: str | None = None
     event_types: tuple[str, ...] = ()
     limit: int | None = None
+    #: newest first (the audit viewer's order); with ``before_sequence`` for paging back
+    newest_first: bool = False
+    before_sequence: int | None = None
 
     @classmethod
     def build(cls, *, since: date | datetime | str | None = None, until: date | datetime | str | None = None,
               user: str | None = None, pixel_sha256: str | None = None,
-              event_types: Iterable[str] | str | None = None, limit: int | None = None) -> Query:
+              event_types: Iterable[str] | str | None = None, limit: int | None = None,
+              newest_first: bool = False, before_sequence: int | None = None) -> Query:
         types = (event_types,) if isinstance(event_types, str) else tuple(event_types or ())
         for t in types:
             if t not in EVENT_TYPES:
                 raise ValueError(f"unknown event type {t!r}; known: {', '.join(EVENT_TYPES)}")
-        return cls(_as_ts(since), _as_ts(until), user or None, pixel_sha256 or None, types, limit)
+        return cls(_as_ts(since), _as_ts(until), user or None, pixel_sha256 or None, types, limit,
+                   newest_first, before_sequence)
 
     def where(self, placeholder: str) -> tuple[str, list[Any]]:
         """A WHERE clause (or '') and its parameters, for ``?`` (SQLite) or ``%s`` (psycopg)."""
@@ -58,7 +63,18 @@ class Query:
         if self.event_types:
             clauses.append(f"event_type IN ({', '.join([placeholder] * len(self.event_types))})")
             params.extend(self.event_types)
+        if self.before_sequence is not None:
+            clauses.append(f"sequence < {placeholder}")
+            params.append(int(self.before_sequence))
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    def sql(self, select: str, placeholder: str) -> tuple[str, list[Any]]:
+        """``select`` with this query's WHERE, ORDER BY and LIMIT."""
+        where, params = self.where(placeholder)
+        sql = f"{select}{where} ORDER BY sequence{' DESC' if self.newest_first else ''}"
+        if self.limit:
+            sql += f" LIMIT {int(self.limit)}"
+        return sql, params
 
 
 def _as_ts(value: date | datetime | str | None) -> str | None:

@@ -252,3 +252,11 @@ def test_both_backends_build_the_same_chain(pg_url, tmp_path):
         a, b = lite.append_many(evs), pg.append_many(evs)
         assert [r.hash for r in a] == [r.hash for r in b]
         assert lite.query() == pg.query()
+
+
+def test_newest_first_paging_for_the_audit_viewer(store):
+    store.append_many(events(25))
+    page1 = store.query(newest_first=True, limit=10)
+    assert [r.sequence for r in page1] == list(range(25, 15, -1))
+    page2 = store.query(newest_first=True, limit=10, before_sequence=page1[-1].sequence)
+    assert [r.sequence for r in page2] == list(range(15, 5, -1))
