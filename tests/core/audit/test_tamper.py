@@ -11,7 +11,7 @@ column is edited at ~55 positions), a deletion, and a swap with the next record 
 SQLite, SAMPLED (renumbering 1,000 rows per case is what makes these slow): a forged insertion (a valid,
 linked record slipped in, later records renumbered) at 100 random positions plus both ends and the tail
 (1,001), and an edit with the record's hash recomputed at 200 random positions plus both ends.
-PostgreSQL: all five kinds at 24 positions (both ends included).
+PostgreSQL: all five kinds at 24 positions (1, 2, 999, 1,000 and 20 random), and an insertion at the tail.
 """
 
 from __future__ import annotations
