@@ -41,6 +41,9 @@ def register(subparsers) -> None:
     p.add_argument("--model-version", default="1.0.0")
     p.add_argument("--float16", action="store_true", help="export the .tflite in float16")
     p.add_argument("--no-export", dest="export", action="store_false", help="skip the model package")
+    p.add_argument("--reuse-fit", action="store_true",
+                   help="reuse the classifier already fitted in --out with the same settings: redo only "
+                        "calibration, threshold, report and package")
     p.set_defaults(func=run)
 
 
@@ -62,16 +65,20 @@ def run(args) -> int:
         target_sensitivity=args.target_sensitivity,
         labels=tuple(x.strip() for x in args.labels.split(",")) if args.labels else None,
         model_id=args.model_id, model_version=args.model_version, export=args.export, float16=args.float16,
+        reuse_fit=args.reuse_fit,
         verbose=1 if sys.stdout.isatty() else 2)
-    command = "python -m radassist " + shlex.join(sys.argv[1:]) if sys.argv[0].endswith(("radassist", "__main__.py")) \
-        else "python -m radassist train " + _args_to_cli(args)
+    if sys.argv[0].endswith(("radassist", "__main__.py")):
+        # --reuse-fit only skips work; the command that reproduces the package is the one without it
+        command = "python -m radassist " + shlex.join(a for a in sys.argv[1:] if a != "--reuse-fit")
+    else:
+        command = "python -m radassist train " + _args_to_cli(args)
     train(cfg, command, progress=lambda line: print(line, flush=True))
     return 0
 
 
 def _args_to_cli(args) -> str:
     """The command line equivalent of ``args`` (for the card when called programmatically)."""
-    skip = {"func", "command", "verbose"}
+    skip = {"func", "command", "verbose", "reuse_fit"}
     parts = []
     for key, value in sorted(vars(args).items()):
         if key in skip or value is None:

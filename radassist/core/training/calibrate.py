@@ -50,11 +50,18 @@ def prior_shift(prevalence: float) -> float:
 
 
 def threshold_for_sensitivity(y: np.ndarray, prob: np.ndarray, target: float = 0.95) -> float:
-    """Highest threshold t with sensitivity(prob >= t) >= target on these labels."""
+    """The threshold with the best specificity whose sensitivity(prob >= t) >= target on these labels.
+
+    It is placed halfway between the lowest positive that must be caught and the next lower score, not on
+    that positive's score: the same validation counts, but a runtime that differs in the 6th decimal
+    (LiteRT vs TensorFlow) cannot flip the call of the image that sits exactly on the threshold.
+    """
     y = np.asarray(y).astype(bool).ravel()
     p = np.asarray(prob, dtype=np.float64).ravel()
     pos = np.sort(p[y])[::-1]
     if len(pos) == 0:
         raise TrainingError("Choosing a threshold needs validation images with the finding.")
     k = min(len(pos), max(1, math.ceil(target * len(pos) - 1e-9)))
-    return float(pos[k - 1])  # at least k positives have p >= this
+    at = float(pos[k - 1])  # at least k positives have p >= this
+    below = p[p < at]
+    return (at + float(below.max())) / 2.0 if len(below) else at / 2.0

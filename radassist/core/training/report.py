@@ -175,3 +175,46 @@ def _default(o: Any) -> Any:
     if isinstance(o, np.ndarray):
         return o.tolist()
     return str(o)
+
+
+def card_markdown(card: dict[str, Any], report_md: str = "", comparison_md: str = "") -> str:
+    """A model card as a readable page: identity, intended use, limits, training, validation report."""
+    v = card["metrics"].get("validation", {})
+    tr = card["metrics"].get("training", {})
+    lines = [f"# Model card: {card['id']} {card['version']}", "",
+             f"Task: {card['task']}; labels (output order): {', '.join(card['labels'])}; created {card['created']}.", "",
+             "## Intended use", "", card["intended_use"], "", "## Limitations", ""]
+    lines += [f"- {x}" for x in card["limitations"]]
+    bw = card.get("base_weights") or {}
+    lines += ["", "## Input", "", f"- size {card['input']['size'][0]}x{card['input']['size'][1]}, "
+              f"{card['input'].get('channels', 3)} channels", f"- preprocessing: {card['input'].get('preprocessing', '')}",
+              "", "## Calibration and operating point", "",
+              f"- temperature (per label): {', '.join(f'{t:.4f}' for t in card['temperature'])} "
+              "(calibrated probability = sigmoid(logit / T))",
+              f"- thresholds: {', '.join(f'{k} {t:.4f}' for k, t in card['thresholds'].items())}",
+              f"- policy: {card['threshold_policy']}", "", "## Training", "",
+              f"- command: `{card['training_command']}`",
+              f"- machine: {card.get('machine', '')}",
+              f"- base weights: {bw.get('name')} (sha256 `{bw.get('sha256')}`)",
+              f"- data manifest sha256: `{card['data_manifest_sha256']}` (patient-level split; the manifest ships "
+              "with the package)",
+              f"- images: {tr.get('train_images')} training, {tr.get('val_images')} validation; best epoch "
+              f"{tr.get('best_epoch')} of {tr.get('epochs_run')}; wall time {tr.get('wall_seconds')} s", "",
+              "| epoch | phase | loss | train AUROC | val loss | val AUROC | seconds |", "|---|---|---|---|---|---|---|"]
+    for e in tr.get("epochs", []):
+        lines.append(f"| {e['epoch']}{' *' if e.get('best') else ''} | {e['phase']} | {e.get('loss', float('nan')):.4f} | "
+                     f"{e.get('auroc', float('nan')):.4f} | {e.get('val_loss', float('nan')):.4f} | "
+                     f"{e.get('val_auroc', float('nan')):.4f} | {e.get('seconds')} |")
+    lines += ["", "(* = improved validation AUROC; the last starred epoch's weights are shipped. Per-epoch val "
+              "AUROC here is Keras' 1000-threshold estimate; the report below is exact.)", ""]
+    lines += ["## Files", "", "| role | file | sha256 | dtype |", "|---|---|---|---|"]
+    lines += [f"| {r} | {f['path']} | `{f['sha256']}` | {f.get('dtype', '')} |" for r, f in card["files"].items()]
+    lines += ["", "## Licences", ""] + [f"- {x}" for x in card["licenses"]]
+    if v and not report_md:
+        lines += ["", f"Validation: {v.get('n_images')} images."]
+    if report_md:
+        lines += ["", "## Validation report", "", report_md.replace("\n# ", "\n### ").replace("\n## ", "\n### ")
+                  .split("\n", 1)[1] if report_md.startswith("# ") else report_md]
+    if comparison_md:
+        lines += ["", comparison_md]
+    return "\n".join(lines) + "\n"

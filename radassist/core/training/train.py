@@ -64,6 +64,7 @@ class TrainConfig:
     model_version: str = "1.0.0"
     export: bool = True
     float16: bool = False
+    reuse_fit: bool = False
     verbose: int = 2
 
 
@@ -245,12 +246,46 @@ def fit(cfg: TrainConfig, progress: Callable[[str], None] = print) -> tuple[Any,
                  "fit_seconds": round(time.perf_counter() - t0, 1), "class_weights": {"pos": list(map(float, w_pos)),
                  "neg": list(map(float, w_neg))}, "train_images": len(train_recs), "val_images": len(val_recs),
                  "train_prevalence": [float(v) for v in y_tr.mean(axis=0)], "config": asdict(cfg),
-                 "pretrained_backbone": pretrained}
+                 "pretrained_backbone": pretrained, "manifest_sha256": manifest_sha}
     progress(f"best epoch {state['best_epoch']} (val AUROC {state['best']:.4f}); fit took "
              f"{train_log['fit_seconds']:.0f} s")
     (out / "training_log.json").write_text(json.dumps(train_log, indent=2, default=str) + "\n")
     save_without_optimizer(model, out / "classifier.keras")
     return model, split, manifest_sha, train_log
+
+
+#: settings that shape the fitted weights: --reuse-fit refuses a run folder fitted with other values
+FIT_SETTINGS = ("data", "csv", "backbone", "weights", "epochs_frozen", "epochs_finetune", "lr_frozen", "lr_finetune",
+                "batch_size", "seed", "val_fraction", "patience", "finetune_from", "input_size", "alpha", "dropout",
+                "train_subsample", "class_weights", "labels")
+
+
+def load_fit(cfg: TrainConfig, progress: Callable[[str], None] = print) -> tuple[Any, Split, str, dict[str, Any]]:
+    """The fitted classifier of an earlier run in ``cfg.out`` (same fit settings, same data manifest), so
+    calibration, threshold, report and export can be redone without refitting."""
+    import keras
+
+    out = Path(cfg.out)
+    log_path, model_path = out / "training_log.json", out / "classifier.keras"
+    if not log_path.is_file() or not model_path.is_file():
+        raise TrainingError(f"--reuse-fit needs {log_path.name} and {model_path.name} in {out}.",
+                            hint="Run the same command without --reuse-fit first.")
+    train_log = json.loads(log_path.read_text())
+    before = train_log.get("config", {})
+    now = asdict(cfg)
+    differ = [k for k in FIT_SETTINGS if json.dumps(before.get(k), default=str) != json.dumps(now[k], default=str)]
+    if differ:
+        raise TrainingError(f"--reuse-fit: {out} was fitted with other settings ({', '.join(differ)}).",
+                            hint="Use the same fit options, or refit without --reuse-fit.")
+    ds = load_dataset(cfg.data, cfg.csv, cfg.labels)
+    split = patient_split(ds, cfg.val_fraction, cfg.seed)
+    manifest_sha = write_manifest(split, out / "manifest.json")
+    if train_log.get("manifest_sha256") not in (None, manifest_sha):
+        raise TrainingError("--reuse-fit: the data changed since the fit (manifest sha256 differs).",
+                            hint="Refit without --reuse-fit.")
+    progress(f"reusing the fitted classifier in {model_path} (best epoch {train_log['best_epoch']}, "
+             f"val AUROC {train_log['best_val_auroc']:.4f}); manifest sha256 {manifest_sha}")
+    return keras.models.load_model(model_path, compile=False), split, manifest_sha, train_log
 
 
 def machine() -> str:
@@ -268,7 +303,11 @@ def train(cfg: TrainConfig, command: str, progress: Callable[[str], None] = prin
     from radassist.core.training.report import write_report
 
     t0 = time.perf_counter()
-    model, split, manifest_sha, train_log = fit(cfg, progress)
+    if cfg.reuse_fit:
+        model, split, manifest_sha, train_log = load_fit(cfg, progress)
+        t0 -= train_log["fit_seconds"]
+    else:
+        model, split, manifest_sha, train_log = fit(cfg, progress)
     ds = split.dataset
     out = Path(cfg.out)
     # Balanced class weights taught the logits a 50 % prior; move them back to the training prevalence.
@@ -368,7 +407,8 @@ def export_package(model: Any, cfg: TrainConfig, command: str, labels: tuple[str
             "best_epoch": train_log["best_epoch"], "epochs_run": len(train_log["epochs"]),
             "epochs": train_log["epochs"], "wall_seconds": wall, "fit_seconds": train_log["fit_seconds"],
             "train_images": train_log["train_images"], "val_images": train_log["val_images"],
-            "class_weights": train_log["class_weights"], "prior_shift": train_log.get("prior_shift")}},
+            "class_weights": train_log["class_weights"], "prior_shift": train_log.get("prior_shift"),
+            "calibrated_from_saved_fit": cfg.reuse_fit}},
         "licenses": [KERMANY_LICENSE, WEIGHTS_LICENSE] if weights_sha else [KERMANY_LICENSE],
         "parent": None,
         "explain": {"last_conv_layer": "backbone", "cam_output": "cam"},

@@ -39,8 +39,12 @@ def test_threshold_meets_target_sensitivity_and_is_the_highest_that_does(target)
     p = sigmoid(logits)
     t = threshold_for_sensitivity(y, p, target)
     assert operating_point(y, p, t).sensitivity.value >= target
-    higher = np.min(p[p > t])
-    assert operating_point(y, p, higher).sensitivity.value < target
+    lowest_caught = np.min(p[p > t])
+    assert operating_point(y, p, lowest_caught) == operating_point(y, p, t).__class__(
+        **{**operating_point(y, p, t).__dict__, "threshold": float(lowest_caught)})  # same counts
+    next_score = np.min(p[p > lowest_caught])
+    assert operating_point(y, p, next_score).sensitivity.value < target  # any higher threshold misses the target
+    assert not np.any(np.isclose(p, t, rtol=0, atol=1e-7))  # no image sits on the threshold
 
 
 def test_prior_shift_is_the_log_odds_of_the_prevalence():
