@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 
 from radassist.gui.review_panel import local_time
 
-MAX_ROWS = 5000
+#: records fetched per page (newest first); "Older records" fetches the next page
+PAGE_SIZE = 1000
 ALL_EVENTS = "All events"
 COLUMNS = ("#", "Time", "Event", "User", "Workstation", "Image (SHA-256)", "Model", "Decision", "Reason")
 
@@ -98,6 +99,11 @@ class AuditViewer(QDialog):
             cb.toggled.connect(lambda _on: self.refresh())
         self.verify_button = QPushButton("Verify chain", self)
         self.verify_button.clicked.connect(self.verify)
+        self.older_button = QPushButton("Older records", self)
+        self.older_button.setToolTip(f"Load the next {PAGE_SIZE} older records")
+        self.older_button.clicked.connect(self.load_older)
+        self.page_size = PAGE_SIZE
+        self.has_older = False
         self.export_button = QPushButton("Export…", self)
         self.export_button.setToolTip("Write the records matching the filters to a CSV or JSON Lines file")
         self.export_button.clicked.connect(self.choose_export)
@@ -125,6 +131,7 @@ class AuditViewer(QDialog):
         grid.addWidget(self.this_image, 1, 4)
         grid.addWidget(self.apply, 1, 5)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.addButton(self.older_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.verify_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
@@ -138,8 +145,8 @@ class AuditViewer(QDialog):
 
     # --- filtering -----------------------------------------------------------------------------------
     def filters(self) -> dict[str, Any]:
-        """The ``store.query`` keyword arguments the controls describe (dates are local calendar days)."""
-        f: dict[str, Any] = {"limit": MAX_ROWS}
+        """The ``store.query`` filters the controls describe (dates are local calendar days)."""
+        f: dict[str, Any] = {}
         if self.use_since.isChecked():
             f["since"] = _day_start_utc(self.since.date())
         if self.use_until.isChecked():
@@ -153,18 +160,27 @@ class AuditViewer(QDialog):
         return f
 
     def refresh(self) -> None:
+        """Query again with the current filters: the newest page first."""
+        self.records = []
+        self.table.setRowCount(0)
+        self.load_older()
+
+    def load_older(self) -> int:
+        """Append the next page of older records; returns how many arrived."""
+        before = self.records[-1].sequence if self.records else None
         try:
-            self.records = self.store.query(**self.filters())
+            page = self.store.query(**self.filters(), newest_first=True, limit=self.page_size,
+                                    before_sequence=before)
         except Exception as exc:  # noqa: BLE001 - a RadAssistError (store unreachable) is shown in words
-            self.records = []
             self.summary.setText(f"<span style='color:#b00020'>Cannot read the audit trail: "
                                  f"{html.escape(str(exc))}</span>")
             if self._on_error is not None:
                 self._on_error(exc)
-            self.table.setRowCount(0)
-            return
+            return 0
+        start = len(self.records)
+        self.records.extend(page)
         self.table.setRowCount(len(self.records))
-        for row, rec in enumerate(self.records):
+        for row, rec in enumerate(page, start):
             e = rec.event
             model = e.model or {}
             cells = (str(rec.sequence), local_time(e.timestamp), e.event_type, e.user, e.workstation,
@@ -179,8 +195,12 @@ class AuditViewer(QDialog):
                     item.setToolTip(e.timestamp + " (UTC)")
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
-        more = f" (the first {MAX_ROWS}; narrow the filters to see others)" if len(self.records) >= MAX_ROWS else ""
-        self.summary.setText(f"{len(self.records)} record(s){more}. Store: {html.escape(self.store.location)}")
+        self.has_older = len(page) == self.page_size
+        self.older_button.setEnabled(self.has_older)
+        more = " — more are older: “Older records” loads them" if self.has_older else ""
+        self.summary.setText(f"{len(self.records)} record(s), newest first{more}. "
+                             f"Store: {html.escape(self.store.location)}")
+        return len(page)
 
     def verify(self) -> Any:
         try:
@@ -207,7 +227,7 @@ class AuditViewer(QDialog):
 
     def export_to(self, path: Any, fmt: str = "csv") -> int | None:
         """Write the records matching the filters (all of them, no row limit); returns how many."""
-        filters = {k: v for k, v in self.filters().items() if k != "limit"}
+        filters = self.filters()  # oldest first, every matching record
         try:
             with open(path, "w", encoding="utf-8", newline="") as out:
                 n = self.store.export(out, fmt, **filters)

@@ -57,7 +57,7 @@ def test_filters_by_user_event_image_and_date(qtbot, filled_store):
         assert viewer.table.rowCount() == 3
         viewer.until.setDate(QDate.currentDate().addDays(-1))
         viewer.use_until.setChecked(True)  # ... up to yesterday: the two from two days ago
-        assert viewer.column(2) == [ev.IMAGE_OPENED, ev.FINDING_CORRECTED]
+        assert viewer.column(2) == [ev.FINDING_CORRECTED, ev.IMAGE_OPENED]  # newest first
         result = viewer.verify()
         assert result.ok and "5 record(s) verified" in viewer.summary.text()
 
@@ -70,8 +70,8 @@ def test_opening_and_exporting_are_audited(qtbot, main_window, filled_store, tmp
     viewer = assistant.show_audit_viewer()
     qtbot.addWidget(viewer)
     assert viewer.isVisible()
-    assert viewer.column(2)[-1] == ev.AUDIT_VIEWED  # it lists its own opening
-    assert viewer.column(3)[-1] == main_window.settings.reviewer
+    assert viewer.column(2)[0] == ev.AUDIT_VIEWED  # it lists its own opening, newest first
+    assert viewer.column(3)[0] == main_window.settings.reviewer
     with open_store() as s:
         assert [r.event.event_type for r in s.query(event_types=[ev.AUDIT_VIEWED])] == [ev.AUDIT_VIEWED]
         assert s.verify().ok
@@ -88,3 +88,15 @@ def test_opening_and_exporting_are_audited(qtbot, main_window, filled_store, tmp
         assert len(s.query(event_types=[ev.AUDIT_VIEWED])) == 2
     assistant.audit_viewer.close()
     assistant.shutdown()
+
+
+def test_newest_first_in_pages(qtbot, filled_store):
+    with open_store() as store:
+        viewer = AuditViewer(store)
+        qtbot.addWidget(viewer)
+        viewer.page_size = 2
+        viewer.refresh()
+        assert viewer.column(0) == ["5", "4"] and viewer.older_button.isEnabled()
+        assert viewer.load_older() == 2 and viewer.column(0) == ["5", "4", "3", "2"]
+        assert viewer.load_older() == 1 and not viewer.older_button.isEnabled()
+        assert viewer.column(0) == ["5", "4", "3", "2", "1"]
