@@ -57,6 +57,15 @@ class FindingsView:
     notes: tuple[str, ...] = ()
 
 
+def percent(p: float) -> str:
+    """A probability for the panel; never a rounded "100.0 %" or "0.0 %" (no model is that certain)."""
+    if p >= 0.9995:
+        return "> 99.9 %"
+    if p < 0.0005:
+        return "< 0.1 %"
+    return f"{p * 100:.1f} %"
+
+
 def _attr(obj: Any, *names: str, default: Any = None) -> Any:
     for name in names:
         if isinstance(obj, dict) and name in obj:
@@ -207,7 +216,7 @@ class FindingsPanel(QWidget):
         for row, f in enumerate(v.findings):
             call = "Positive" if f.positive else "Negative"
             share = v.shares.get(f.label)
-            cells = (f.label, f"{f.probability * 100:.1f} %", f"{f.threshold * 100:.1f} %", call,
+            cells = (f.label, percent(f.probability), percent(f.threshold), call,
                      "—" if share is None else f"{share * 100:.0f} %")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)

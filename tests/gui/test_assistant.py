@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 from radassist.core.audit import events as ev
 from radassist.core.audit import open_store
 from radassist.gui.assistant import install_assistant
+from radassist.gui.findings_panel import percent
 from radassist.gui.review_panel import UNSAVED_TEXT
 from tests.gui import assistant_fixtures as af
 
@@ -54,8 +55,8 @@ def test_opening_an_image_loads_the_model_once_and_shows_findings(qtbot, main_wi
     labels = list(af.engine().package.card.labels)
     assert panel.table.rowCount() == len(labels) and panel.cell_text(0, 0) == labels[0]
     f = result.analysis.findings[0]
-    assert panel.cell_text(0, 1) == f"{f.probability * 100:.1f} %"
-    assert panel.cell_text(0, 2) == f"{f.threshold * 100:.1f} %"
+    assert panel.cell_text(0, 1) == percent(f.probability) and "%" in percent(f.probability)
+    assert panel.cell_text(0, 2) == percent(f.threshold)
     assert panel.cell_text(0, 3) == ("Positive" if f.positive else "Negative")
     card = af.engine().package.card
     assert f"{card.id} {card.version}" in panel.model_label.text() and "device cpu" in panel.model_label.text()
@@ -69,6 +70,10 @@ def test_opening_an_image_loads_the_model_once_and_shows_findings(qtbot, main_wi
     assistant.analysis.loading.connect(lambda: seen.append("again"))
     open_and_analyse(qtbot, main_window, assistant, second)
     assert "again" not in seen
+
+
+def test_probabilities_are_never_shown_as_certain():
+    assert percent(0.99996) == "> 99.9 %" and percent(0.00001) == "< 0.1 %" and percent(0.912) == "91.2 %"
 
 
 def test_heatmap_toggle_and_opacity_change_the_drawing(qtbot, main_window, assistant, cxr_file, tmp_path):
