@@ -277,8 +277,9 @@ class Engine:
                     raise ModelError(f"{package.card.ref} is a {package.card.task} model, not a classifier.",
                                      hint="Choose a classification package with --model.")
                 device = choose_device(self._requested, self._env)
-                self._runtime = self._start_runtime(package, device)
-                self._package = package
+                runtime = self._start_runtime(package, device)
+                self._package = package  # before _runtime: other threads test _runtime without the lock
+                self._runtime = runtime
                 self.load_ms = (time.perf_counter() - t0) * 1000
                 log.info("loaded %s on %s (%s) in %.0f ms", package.card.ref, self._runtime.device,
                          self._runtime.name, self.load_ms)
@@ -289,7 +290,7 @@ class Engine:
             return make_runtime(package, "cpu", self._runtime_name, num_threads=self.num_threads)
         try:
             return make_runtime(package, "gpu", self._runtime_name)
-        except RadAssistError as exc:
+        except Exception as exc:  # a broken CUDA stack can fail in many ways; none may stop the CPU path
             if self._requested == "gpu" and isinstance(exc, DeviceUnavailableError):
                 raise
             return self._fall_back(package, exc)
