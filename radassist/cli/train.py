@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 
 
 def register(subparsers) -> None:
@@ -67,7 +68,8 @@ def run(args) -> int:
         model_id=args.model_id, model_version=args.model_version, export=args.export, float16=args.float16,
         reuse_fit=args.reuse_fit,
         verbose=1 if sys.stdout.isatty() else 2)
-    if sys.argv[0].endswith(("radassist", "__main__.py")):
+    prog = Path(sys.argv[0])
+    if prog.name == "radassist" or (prog.name == "__main__.py" and prog.parent.name == "radassist"):
         # --reuse-fit only skips work; the command that reproduces the package is the one without it
         command = "python -m radassist " + shlex.join(a for a in sys.argv[1:] if a != "--reuse-fit")
     else:

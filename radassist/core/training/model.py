@@ -67,8 +67,6 @@ def build_backbone(backbone: str = "mobilenet_v2", weights: str | Path | None = 
         weights = None
     if weights is not None:
         verify_weights(weights, sums)
-        if alpha != 1.0:
-            raise ModelError("The shipped ImageNet weights are for alpha=1.0.", hint="Use alpha=1.0 or no weights.")
     try:
         return keras.applications.MobileNetV2(
             input_shape=(input_size, input_size, 3), alpha=alpha, include_top=False,

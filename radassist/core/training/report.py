@@ -199,7 +199,11 @@ def card_markdown(card: dict[str, Any], report_md: str = "", comparison_md: str 
               f"- data manifest sha256: `{card['data_manifest_sha256']}` (patient-level split; the manifest ships "
               "with the package)",
               f"- images: {tr.get('train_images')} training, {tr.get('val_images')} validation; best epoch "
-              f"{tr.get('best_epoch')} of {tr.get('epochs_run')}; wall time {tr.get('wall_seconds')} s", "",
+              f"{tr.get('best_epoch')} of {tr.get('epochs_run')}; wall time {tr.get('wall_seconds')} s"]
+    if tr.get("calibrated_from_saved_fit"):
+        lines.append("- calibration, threshold, report and export were redone from this run's fitted weights with "
+                     "the same command plus `--reuse-fit` (no refit)")
+    lines += ["",
               "| epoch | phase | loss | train AUROC | val loss | val AUROC | seconds |", "|---|---|---|---|---|---|---|"]
     for e in tr.get("epochs", []):
         lines.append(f"| {e['epoch']}{' *' if e.get('best') else ''} | {e['phase']} | {e.get('loss', float('nan')):.4f} | "

@@ -380,8 +380,9 @@ def export_package(model: Any, cfg: TrainConfig, command: str, labels: tuple[str
                                    "x = u8 / 127.5 - 1, gray replicated to 3 channels"},
         "temperature": [result["labels"][lb]["temperature"] for lb in labels],
         "thresholds": {lb: result["labels"][lb]["operating_point"]["threshold"] for lb in labels},
-        "threshold_policy": f"highest threshold on the calibrated probability whose sensitivity on the patient-level "
-                            f"validation split is >= {cfg.target_sensitivity:g}; positive when probability >= threshold",
+        "threshold_policy": f"best specificity on the patient-level validation split with sensitivity >= "
+                            f"{cfg.target_sensitivity:g} (calibrated probability; the threshold lies halfway between "
+                            f"two validation scores); positive when probability >= threshold",
         "intended_use": "Decision support for clinicians reading frontal pediatric chest radiographs: flags images "
                         "suggestive of pneumonia and shows where the model looked. Not for standalone diagnosis; "
                         "a clinician makes and owns every decision.",

@@ -33,6 +33,14 @@ def test_phase_two_unfreezes_only_the_top_blocks_and_never_batchnorm():
     assert not base.get_layer("block_16_project_BN").trainable
 
 
+def test_a_random_backbone_trains_whole_with_its_batchnorm():
+    m = build_classifier("mobilenet_v2_scratch", input_size=64, alpha=0.35)
+    set_backbone_trainable(m, "Conv1", train_bn=True)
+    base = m.get_layer("backbone")
+    assert base.get_layer("bn_Conv1").trainable and base.get_layer("Conv1").trainable
+    assert base.get_layer("bn_Conv1").momentum == 0.9  # learns its statistics within a short run
+
+
 def test_wrong_weights_file_is_refused_before_loading(tmp_path):
     fake = tmp_path / "mobilenet.h5"
     fake.write_bytes(b"not the weights")
