@@ -74,3 +74,12 @@ def test_augmented_training_batches_stay_in_model_range(pngs):
     assert xb.shape == (4, 224, 224, 3)
     assert float(np.min(xb)) >= -1.0 and float(np.max(xb)) <= 1.0
     np.testing.assert_array_equal(xb[..., 0], xb[..., 2])
+
+
+def test_dicom_files_go_through_the_app_loader_and_display_pipeline(pngs):
+    from radassist.core.io import load_image
+
+    dcm = shared_path("data", "dicom_cr_chest", "RG1_RLE.dcm")
+    x = next(iter(make_dataset([dcm, pngs[0]], batch_size=2))).numpy()
+    np.testing.assert_array_equal(x[0], model_input(load_image(dcm)))
+    np.testing.assert_array_equal(x[1], model_input(cv2.imread(str(pngs[0]), cv2.IMREAD_GRAYSCALE)))
