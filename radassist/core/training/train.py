@@ -58,7 +58,8 @@ class TrainConfig:
     dropout: float = 0.2
     train_subsample: float = 1.0
     class_weights: bool = True
-    target_sensitivity: float = 0.95
+    #: above the 0.95 goal: a threshold placed exactly at 0.95 on validation misses it on new images half the time
+    target_sensitivity: float = 0.97
     labels: tuple[str, ...] | None = None
     model_id: str = "cxr-pneumonia"
     model_version: str = "1.0.0"
@@ -382,7 +383,11 @@ def export_package(model: Any, cfg: TrainConfig, command: str, labels: tuple[str
         "thresholds": {lb: result["labels"][lb]["operating_point"]["threshold"] for lb in labels},
         "threshold_policy": f"best specificity on the patient-level validation split with sensitivity >= "
                             f"{cfg.target_sensitivity:g} (calibrated probability; the threshold lies halfway between "
-                            f"two validation scores); positive when probability >= threshold",
+                            f"two validation scores); positive when probability >= threshold. "
+                            + "; ".join(f"{lb}: validation sensitivity {op['sensitivity']['value']:.3f}, "
+                                        f"Wilson 95% lower bound {op['sensitivity']['lower']:.3f}"
+                                        for lb, op in ((lb, result['labels'][lb]['operating_point'])
+                                                       for lb in labels)),
         "intended_use": "Decision support for clinicians reading frontal pediatric chest radiographs: flags images "
                         "suggestive of pneumonia and shows where the model looked. Not for standalone diagnosis; "
                         "a clinician makes and owns every decision.",
