@@ -101,11 +101,15 @@ def test_heatmap_toggle_and_opacity_change_the_drawing(qtbot, main_window, assis
     assert "not a lesion outline" in overlays.legend.text()
 
 
-def test_lung_toggle_changes_the_drawing(qtbot, main_window, assistant, cxr_file, tmp_path):
+def test_lung_toggle_changes_the_drawing(qtbot, main_window, assistant, tmp_path):
+    """The bundled lung model on a real chest X-ray (test_assistant_overlays covers fresh clones)."""
     if af.segmenter() is None:
-        pytest.skip("the lung segmentation package (resources/models/lung-unet) is not bundled yet")
-    result = open_and_analyse(qtbot, main_window, assistant, cxr_file)
-    assert result.analysis.lung_mask is not None
+        pytest.skip("the lung segmentation package (resources/models/lung-unet) is not bundled")
+    from tests.conftest import shared_path
+
+    real = shared_path("data", "dicom_cr_chest", "SIIM_CXR_MONOCHROME2_IMPLE.dcm")
+    result = open_and_analyse(qtbot, main_window, assistant, real)
+    assert result.analysis.lung_mask is not None and result.analysis.lung_mask.area_px > 0
     view, overlays = main_window.view, assistant.overlays
     overlays.act_lungs.setChecked(False)
     plain = pixels(view, tmp_path, "plain")
