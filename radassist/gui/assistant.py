@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 #: how often pending audit records are retried
 RETRY_MS = 10_000
-DOCK_MIN_WIDTH = 380
+DOCK_MIN_WIDTH = 420
 
 
 def open_audit_store(location: str | None = None):
