@@ -31,13 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("gui", help="start the desktop app (the default without a command)")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"radassist.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"radassist.cli.{name}":
-                raise
-            continue  # command not built yet in this checkout
-        module.register(sub)
+        importlib.import_module(f"radassist.cli.{name}").register(sub)
     return parser
 
 

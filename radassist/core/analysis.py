@@ -16,10 +16,6 @@ import numpy as np
 
 from radassist.core.inference import Engine, Finding, Prediction
 
-#: below this share of heatmap mass inside the lungs the model may be looking at markers or borders
-LOW_LUNG_SHARE = 0.5
-
-
 @dataclass(frozen=True, eq=False)
 class Analysis:
     status: str  # "ok" or "rejected"
@@ -146,13 +142,12 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
             lung_mask = segmenter.segment(image)
             timings["lungs"] = (time.perf_counter() - t1) * 1000
             if heatmaps:
-                from radassist.core.segmentation import share_inside
+                from radassist.core.segmentation import LOW_SHARE_MESSAGE, LOW_SHARE_WARNING, share_inside
 
                 shares = {lb: float(share_inside(h, lung_mask)) for lb, h in heatmaps.items()}
                 for lb, s in shares.items():
-                    if not heatmaps[lb].empty and s < LOW_LUNG_SHARE:
-                        notes.append(f"Only {s:.0%} of the {lb} heatmap lies inside the lungs: the model may be "
-                                     "relying on markers, text or borders.")
+                    if not heatmaps[lb].empty and s < LOW_SHARE_WARNING:
+                        notes.append(f"Only {s:.0%} of the {lb} heatmap lies inside the lungs. {LOW_SHARE_MESSAGE}")
         else:
             notes.append("No lung mask: lung segmentation was not run or its package is not installed.")
         timings["total"] = sum(v for k, v in timings.items() if k != "total")

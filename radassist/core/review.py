@@ -270,10 +270,12 @@ class Review:
             raise ReviewError(f"Cannot sign off: no decision yet for {', '.join(missing)}.",
                               hint="Accept or correct each finding first.")
         summary = {label: d.value for label, d in self.current().items()}
-        decision = self._decision(ev.SIGNED_OFF, model=self.model, ai_output=self.record,
+        try:
+            return self._decision(ev.SIGNED_OFF, model=self.model, ai_output=self.record,
                                   decision={"findings": summary}, details={"note": note} if note else None)
-        self._closed = True
-        return decision
+        finally:
+            # also when the write failed: the sign-off is taken (pending, retried), never signed twice
+            self._closed = True
 
     def retry(self) -> list[AuditRecord]:
         """Retry the events not yet saved (raises AuditWriteError while the store still fails)."""

@@ -158,7 +158,6 @@ class ReviewPanel(QWidget):
     def set_review(self, review: Any, *, message: str = "") -> None:
         """Show ``review`` (a core.review.Review), or nothing to review (None)."""
         self.review = review
-        self._signed_here = False
         self._pending_mark = None
         self.reason.clear()
         self.note.clear()
@@ -213,7 +212,7 @@ class ReviewPanel(QWidget):
     @property
     def closed(self) -> bool:
         """Signed off in this session (also when the sign-off itself is not yet saved)."""
-        return self.review is not None and (self.review.signed_off or self._signed_here)
+        return self.review is not None and self.review.signed_off
 
     def _update_enabled(self) -> None:
         open_ = self.review is not None and not self.closed
@@ -311,7 +310,6 @@ class ReviewPanel(QWidget):
             hint = f" {exc.hint}" if exc.hint else ""
             self._set_message(html.escape(exc.message + hint), error=True)
             return False
-        self._signed_here = True
         self.note.clear()
         self._set_message(f"Signed off by {html.escape(self.review.reviewer)}." if ok else
                           f"Signed off, but the sign-off is {UNSAVED_TEXT} (retrying).", error=not ok)

@@ -148,3 +148,17 @@ def test_a_decision_that_cannot_be_saved_stays_visible_and_is_retried(box, store
     review.retry()
     assert review.unsaved() == [] and review.decisions[0].sequence == 1
     assert store.query()[0].event.reason == "artefact"
+
+
+def test_a_sign_off_that_cannot_be_saved_still_closes_the_review_and_is_stored_once(box, store):
+    review = Review(_record(), "dr.alice", box)
+    review.accept("pneumonia")
+    store._conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(AuditWriteError, match="not yet saved"):
+        review.sign_off()
+    assert review.signed_off  # taken: the UI shows it closed and "not yet saved", never asks to sign twice
+    with pytest.raises(ReviewError, match="signed off"):
+        review.sign_off()
+    store._conn.execute("PRAGMA query_only = OFF")
+    review.retry()
+    assert [r.event.event_type for r in store.query()] == ["finding_accepted", "signed_off"]

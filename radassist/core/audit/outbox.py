@@ -77,6 +77,7 @@ class Outbox:
                     stored.append(record)
             except AuditWriteError as exc:
                 self.last_error = exc
+                self._drop_store()
                 log.error("audit write failed, %d event(s) pending: %s", len(self._pending), exc.message)
                 self._forget_spooled(stored)
                 raise AuditWriteError(
@@ -111,6 +112,16 @@ class Outbox:
             assert self._open is not None
             self._store = self._open()  # raises AuditWriteError while the store cannot be opened
         return self._store
+
+    def _drop_store(self) -> None:
+        """After a failed write, reopen on the next try (a lost connection does not come back by itself)."""
+        if self._open is None or self._store is None:
+            return  # a store handed in cannot be reopened here: it is retried as it is
+        store, self._store = self._store, None
+        try:
+            store.close()
+        except Exception as exc:  # noqa: BLE001 - closing a broken connection may fail in any way
+            log.debug("closing the failed audit store: %s", exc)
 
     @contextlib.contextmanager
     def _spool_locked(self) -> Iterator[None]:

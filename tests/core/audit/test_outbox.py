@@ -70,6 +70,24 @@ def test_a_store_that_cannot_be_opened_is_retried_later(tmp_path):
     box.close()
 
 
+def test_a_store_from_an_opener_is_reopened_after_a_failed_write(tmp_path):
+    """A broken handle does not heal by itself: the next retry opens the store afresh."""
+    opened = []
+
+    def opener():
+        opened.append(open_store(tmp_path / "audit.sqlite3"))
+        return opened[-1]
+
+    box = Outbox(opener, spool_path=tmp_path / "spool.jsonl")
+    box.append(event(0))
+    opened[0]._conn.execute("PRAGMA query_only = ON")  # this handle can no longer write
+    with pytest.raises(AuditWriteError, match="not yet saved"):
+        box.append(event(1))
+    assert [r.sequence for r in box.flush()] == [2] and len(opened) == 2
+    assert box.store.verify().count == 2
+    box.close()
+
+
 @pytest.mark.postgres
 def test_lost_postgres_connection_keeps_the_event_and_reconnects(pg_url, tmp_path):
     import psycopg
