@@ -16,6 +16,7 @@ import numpy as np
 
 from radassist.core.inference import Engine, Finding, Prediction
 
+
 @dataclass(frozen=True, eq=False)
 class Analysis:
     status: str  # "ok" or "rejected"
@@ -94,6 +95,13 @@ def _identity(image: Any) -> tuple[str, str, str]:
     return image.pixel_sha256, image.sop_instance_uid, image.study_instance_uid
 
 
+def _spacing(image: Any) -> tuple[tuple[float, float] | None, int]:
+    """(patient-plane spacing in mm, downscale) for the lung area; none for a bare array."""
+    if isinstance(image, np.ndarray):
+        return None, 1
+    return image.meta.patient_spacing_mm, image.downscale
+
+
 def analyze(image: Any, *, engine: Engine, gate: Any = None, segmenter: Any = None,
             explain: bool = True) -> Analysis:
     """Gate -> classifier (+ CAM) -> heatmaps -> lungs for one XRayImage (or 8-bit array)."""
@@ -105,13 +113,18 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
     """The same for several images, batching the gate and the classifier (folder prediction)."""
     if not len(images):
         return []
+    from radassist.core.preprocess import to_uint8
+
     t0 = time.perf_counter()
-    decisions = gate.check_many(images) if gate is not None else [None] * len(images)
+    pictures = [to_uint8(im) for im in images]  # one render through the display pipeline, shared by all models
+    t_render = (time.perf_counter() - t0) * 1000 / len(images)
+    t0 = time.perf_counter()
+    decisions = gate.check_many(pictures) if gate is not None else [None] * len(images)
     t_gate = (time.perf_counter() - t0) * 1000 / len(images)
     accepted = [i for i, d in enumerate(decisions) if d is None or d.accepted]
     preds: dict[int, Prediction] = {}
     if accepted:
-        for i, p in zip(accepted, engine.predict([images[i] for i in accepted]), strict=True):
+        for i, p in zip(accepted, engine.predict([pictures[i] for i in accepted]), strict=True):
             preds[i] = p
     base_notes: list[str] = []
     if gate is None:
@@ -126,10 +139,11 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
                   "runtime": engine.runtime, "ood": d, "gate_model": gate_model}
         if i not in preds:
             out.append(Analysis(status="rejected", message=d.reason, notes=tuple(base_notes),
-                                timings_ms={"ood": round(t_gate, 3), "total": round(t_gate, 3)}, **common))
+                                timings_ms={"render": round(t_render, 3), "ood": round(t_gate, 3),
+                                            "total": round(t_render + t_gate, 3)}, **common))
             continue
         p = preds[i]
-        timings = {"ood": t_gate, **p.timings_ms}
+        timings = {"render": t_render, "ood": t_gate, **p.timings_ms}
         notes = list(base_notes)
         heatmaps: dict[str, Any] = {}
         if explain:
@@ -139,7 +153,7 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
         lung_mask, shares = None, {}
         if segmenter is not None:
             t1 = time.perf_counter()
-            lung_mask = segmenter.segment(image)
+            lung_mask = segmenter.segment_u8(pictures[i], *_spacing(image))
             timings["lungs"] = (time.perf_counter() - t1) * 1000
             if heatmaps:
                 from radassist.core.segmentation import LOW_SHARE_MESSAGE, LOW_SHARE_WARNING, share_inside
