@@ -1,6 +1,6 @@
 """The shared audit store for several workstations: the same table, chain and triggers on PostgreSQL.
 
-Appends lock the single head row (``SELECT ... FOR UPDATE``) before reading the last record, so concurrent
+Appends lock the single head row (``SELECT ... FOR UPDATE``), which names the last record, so concurrent
 writers on any number of machines queue up one after another: one chain, no gaps, no forks;
 ``UNIQUE(sequence)`` (the primary key) would refuse a duplicate anyway. Columns are TEXT holding the same
 canonical strings as SQLite, so a record hashes to the same bytes in both backends. Needs psycopg 3
@@ -72,7 +72,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 _INSERT = f"INSERT INTO {TABLE} ({', '.join(SQL_COLUMNS)}) VALUES ({', '.join(['%s'] * len(SQL_COLUMNS))})"
 _LOCK_HEAD = f"SELECT sequence, hash FROM {HEAD_TABLE} WHERE id = 1 FOR UPDATE"
-_LAST = f"SELECT sequence, hash FROM {TABLE} ORDER BY sequence DESC LIMIT 1"
 _HEAD = f"SELECT sequence, hash FROM {HEAD_TABLE} WHERE id = 1"
 _SET_HEAD = f"UPDATE {HEAD_TABLE} SET sequence = %s, hash = %s WHERE id = 1"
 
@@ -190,27 +189,40 @@ class PostgresStore(AuditStore):
         with self._lock:
             try:
                 conn = self._connection()
-                # Pipelined: BEGIN + lock + read go in one round trip, INSERT + head + COMMIT in another.
-                # The server still runs them in order: the SELECT of the last record starts (and takes its
-                # snapshot) only after the head lock is granted, so it sees the previous appender's commit.
-                with conn.pipeline(), conn.transaction(), conn.cursor() as cur:
+                # Two round trips, pipelined: BEGIN + lock the head row, then INSERT + move the head + COMMIT.
+                # Under READ COMMITTED a row locked FOR UPDATE is returned in its newest committed version,
+                # so after waiting for the lock the head names the previous appender's last record.
+                with conn.pipeline(), conn.cursor() as cur:
+                    cur.execute("BEGIN")
                     cur.execute(_LOCK_HEAD)  # every appender queues here
-                    cur.execute(_LAST)
-                    last = cur.fetchone()
-                    seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
-                    rows, records = chain.seal_all(events, seq, prev)
+                    seq, prev = cur.fetchone()
+                    rows, records = chain.seal_all(events, int(seq), str(prev))
                     cur.executemany(_INSERT, rows)
                     cur.execute(_SET_HEAD, (records[-1].sequence, records[-1].hash))
+                    cur.execute("COMMIT")
                 return records
             except psycopg.errors.UniqueViolation as exc:
+                self._rollback()
                 stored = self._already_stored(events)
                 if stored is not None:  # a retry of events whose commit did reach the server
                     return stored
                 raise AuditWriteError(f"The audit record was refused by the database ({_first_line(exc)}).") from exc
             except psycopg.Error as exc:
+                self._rollback()
                 raise AuditWriteError(
                     f"The audit record could not be saved to {self.location} ({_first_line(exc)}).",
                     hint="It is kept and will be retried; check the connection to the database server.") from exc
+
+    def _rollback(self) -> None:
+        """End a failed explicit transaction so the connection can be used again (a broken one reconnects)."""
+        conn = self._conn
+        if conn is None or conn.closed or conn.broken:
+            return
+        if conn.info.transaction_status != _psycopg().pq.TransactionStatus.IDLE:
+            try:
+                conn.execute("ROLLBACK")
+            except _psycopg().Error as exc:
+                log.warning("audit database rollback failed: %s", _first_line(exc))
 
     def _already_stored(self, events: list[AuditEvent]) -> list[AuditRecord] | None:
         conn = self._connection()
