@@ -23,6 +23,19 @@ def iter_inputs(paths: Iterable[str | Path], *, recursive: bool = True) -> Itera
             yield p  # a missing file is reported by the loader as a readable error
 
 
+def quiet_libraries() -> None:
+    """pydicom's value warnings and OpenCV's decoder chatter are noise on a terminal: errors are reported."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\..*)?")
+    try:
+        import cv2
+
+        cv2.setLogLevel(2)  # errors only
+    except (ImportError, AttributeError):
+        pass
+
+
 def emit_json(obj: dict, stream=None) -> None:
     stream = stream or sys.stdout
     stream.write(json.dumps(obj, ensure_ascii=False, default=_json_default) + "\n")

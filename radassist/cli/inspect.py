@@ -71,21 +71,10 @@ def _table_line(rec: dict[str, Any]) -> str:
             f"{what or '-':<14} {codec[:36]:<36} {wl:<18} sha256 {rec['pixel_sha256'][:12]}")
 
 
-def _quiet_libraries() -> None:
-    """pydicom's value warnings and OpenCV's decoder chatter are noise on a terminal: errors are reported."""
-    import warnings
-
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\..*)?")
-    try:
-        import cv2
-
-        cv2.setLogLevel(2)  # errors only
-    except (ImportError, AttributeError):
-        pass
-
-
 def run(args) -> int:
-    _quiet_libraries()
+    from radassist.cli._common import quiet_libraries
+
+    quiet_libraries()
     from radassist.cli._common import emit_json, iter_inputs
     from radassist.core.errors import RadAssistError
     from radassist.core.io import load_image

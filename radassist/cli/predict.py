@@ -33,11 +33,12 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from radassist.cli._common import emit_json, iter_inputs
+    from radassist.cli._common import emit_json, iter_inputs, quiet_libraries
     from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelError, ModelNotFoundError
     from radassist.core.inference import Engine
     from radassist.core.ood import OodGate
 
+    quiet_libraries()
     try:
         engine = Engine(args.model or None, device=args.device).load()
         gate = OodGate.load()

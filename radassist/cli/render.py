@@ -24,21 +24,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _quiet_libraries() -> None:
-    """pydicom's value warnings and OpenCV's decoder chatter are noise on a terminal: errors are reported."""
-    import warnings
-
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"pydicom(\..*)?")
-    try:
-        import cv2
-
-        cv2.setLogLevel(2)  # errors only
-    except (ImportError, AttributeError):
-        pass
-
-
 def run(args) -> int:
-    _quiet_libraries()
+    from radassist.cli._common import quiet_libraries
+
+    quiet_libraries()
     from radassist.core.display import render_uint8
     from radassist.core.errors import RadAssistError
     from radassist.core.image import Window

@@ -9,6 +9,7 @@ canonical strings as SQLite, so a record hashes to the same bytes in both backen
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -178,9 +179,6 @@ class PostgresStore(AuditStore):
         self._conn = conn
         return conn
 
-    def append(self, event: AuditEvent) -> AuditRecord:
-        return self.append_many([event])[0]
-
     def append_many(self, events: Iterable[AuditEvent]) -> list[AuditRecord]:
         events = list(events)
         if not events:
@@ -234,30 +232,10 @@ class PostgresStore(AuditStore):
             found.append(chain.record_from_row(row))
         return found
 
-    def _reading(self, fn):
-        psycopg = _psycopg()
-        try:
-            conn = connect(self.url)  # its own transaction: a consistent snapshot, appends not held up
-        except AuditWriteError as exc:
-            raise AuditError(exc.message, hint=exc.hint) from exc
-        try:
-            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
-            conn.read_only = True
-            with conn.transaction():
-                return fn(conn)
-        except psycopg.Error as exc:
-            raise AuditError(f"The audit database {self.location} could not be read ({_first_line(exc)}).") from exc
-        finally:
-            conn.close()
-
-    def head(self) -> tuple[int, str]:
-        return self._reading(read_head)
-
-    def verify(self) -> VerifyResult:
-        return self._reading(verify_connection)
-
-    def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
-        """Streams through a server-side cursor in one read-only snapshot."""
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Any]:
+        """A connection of its own in one read-only REPEATABLE READ transaction: a consistent view, appends
+        not held up. Connection and read failures become AuditError."""
         psycopg = _psycopg()
         try:
             conn = connect(self.url)
@@ -267,12 +245,25 @@ class PostgresStore(AuditStore):
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.read_only = True
             with conn.transaction():
-                for row in iter_rows(conn, query):
-                    yield chain.record_from_row(row)
+                yield conn
         except psycopg.Error as exc:
             raise AuditError(f"The audit database {self.location} could not be read ({_first_line(exc)}).") from exc
         finally:
             conn.close()
+
+    def head(self) -> tuple[int, str]:
+        with self._reading() as conn:
+            return read_head(conn)
+
+    def verify(self) -> VerifyResult:
+        with self._reading() as conn:
+            return verify_connection(conn)
+
+    def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
+        """Streams through a server-side cursor in one read-only snapshot."""
+        with self._reading() as conn:
+            for row in iter_rows(conn, query):
+                yield chain.record_from_row(row)
 
     def close(self) -> None:
         with self._lock:

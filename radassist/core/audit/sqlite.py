@@ -180,9 +180,6 @@ class SQLiteStore(AuditStore):
         self._lock = threading.RLock()
 
     # --- writing ---------------------------------------------------------------------------------
-    def append(self, event: AuditEvent) -> AuditRecord:
-        return self.append_many([event])[0]
-
     def append_many(self, events: Iterable[AuditEvent]) -> list[AuditRecord]:
         events = list(events)
         if not events:

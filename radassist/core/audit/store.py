@@ -96,17 +96,17 @@ class AuditStore(abc.ABC):
     #: where the store lives, without credentials (for messages and the status bar)
     location: str = ""
 
-    @abc.abstractmethod
     def append(self, event: AuditEvent) -> AuditRecord:
         """Seal and store ``event`` after the current last record, atomically. Raises AuditWriteError.
 
         Idempotent per ``event_id``: appending an event already stored (a retry after an ambiguous
         failure) returns the stored record instead of writing a second one.
         """
+        return self.append_many([event])[0]
 
     @abc.abstractmethod
     def append_many(self, events: Iterable[AuditEvent]) -> list[AuditRecord]:
-        """Append several events in one transaction (all or none)."""
+        """Append several events in one transaction (all or none), idempotent per ``event_id``."""
 
     @abc.abstractmethod
     def verify(self) -> VerifyResult:
