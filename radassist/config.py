@@ -93,6 +93,9 @@ class Settings:
     audit_url: str = ""
     recent_files: tuple[str, ...] = field(default_factory=tuple)
     max_recent: int = 10
+    #: overlay layers on when an image's analysis arrives (the reader switches either off; remembered)
+    show_heatmap: bool = True
+    show_lungs: bool = True
 
     @property
     def reviewer(self) -> str:
@@ -135,10 +138,22 @@ def load_settings(paths: Paths | None = None, env: dict[str, str] | None = None)
     return settings
 
 
-def save_settings(settings: Settings, paths: Paths | None = None) -> Path:
-    """Write atomically so a crash never leaves half a settings file."""
-    paths = (paths or app_paths()).ensure()
+def save_settings(settings: Settings, paths: Paths | None = None, env: dict[str, str] | None = None) -> Path:
+    """Write atomically so a crash never leaves half a settings file. A value that came from an
+    environment override is not written: the file keeps its own (the override is for this run only)."""
+    env = os.environ if env is None else env
+    paths = (paths or app_paths(env)).ensure()
+    data = settings.to_json()
+    overridden = [name for name, var in _ENV.items() if env.get(var)]
+    if overridden:
+        try:
+            on_disk = json.loads(paths.settings_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            on_disk = {}
+        defaults = Settings().to_json()
+        for name in overridden:
+            data[name] = on_disk.get(name, defaults[name]) if isinstance(on_disk, dict) else defaults[name]
     tmp = paths.settings_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(settings.to_json(), indent=2), encoding="utf-8")
+    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
     os.replace(tmp, paths.settings_file)
     return paths.settings_file

@@ -100,6 +100,11 @@ class Assistant(QObject):
 
         self._build_menus()
         window.add_about_section(self.model_card_section)
+        # the overlay toggles start as the reader left them (on by default) and are remembered
+        self.overlays.act_heatmap.setChecked(window.settings.show_heatmap)
+        self.overlays.act_lungs.setChecked(window.settings.show_lungs)
+        self.overlays.act_heatmap.toggled.connect(lambda on: self._remember_overlay(show_heatmap=on))
+        self.overlays.act_lungs.toggled.connect(lambda on: self._remember_overlay(show_lungs=on))
 
         window.image_loaded.connect(self.on_image_loaded)
         self.view.view_changed.connect(self._on_view_changed)
@@ -255,6 +260,11 @@ class Assistant(QObject):
         from radassist.core.audit import new_event
 
         return new_event(kind, user=self.identity.reviewer, **fields)
+
+    def _remember_overlay(self, **change: bool) -> None:
+        from dataclasses import replace
+
+        self.window.update_settings(replace(self.window.settings, **change))
 
     def _on_heatmap_shown(self, label: str) -> None:
         if self.review is not None and label in self.review.findings:

@@ -437,12 +437,18 @@ class MainWindow(QMainWindow):
 
     # --- recent files ------------------------------------------------------------------------------
     def _remember(self, path: Path) -> None:
-        self.settings = self.settings.with_recent(str(Path(path).resolve()))
+        self.update_settings(self.settings.with_recent(str(Path(path).resolve())))
+        self._refresh_recent_menu()
+
+    def update_settings(self, settings: Settings) -> bool:
+        """Use ``settings`` now and save them for next time; False (logged) when they could not be saved."""
+        self.settings = settings
         try:
-            save_settings(self.settings)
+            save_settings(settings)
         except OSError as exc:  # a read-only home must not stop the viewer
             log.warning("could not save settings: %s", exc)
-        self._refresh_recent_menu()
+            return False
+        return True
 
     def _refresh_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -54,7 +54,7 @@ class ReviewerIdentity(QObject):
 
     def set_display_name(self, name: str) -> bool:
         """Save a new display name (empty = the OS login) and audit the change; False when unchanged."""
-        from radassist.config import os_user, save_settings
+        from radassist.config import os_user
         from radassist.core.audit import new_event
         from radassist.core.audit.events import SETTINGS_CHANGED
 
@@ -63,12 +63,8 @@ class ReviewerIdentity(QObject):
         if name == old:
             return False
         before = self.reviewer
-        self.window.settings = replace(self.window.settings, display_name=name)
-        try:
-            save_settings(self.window.settings)
-        except OSError as exc:
-            log.warning("could not save settings: %s", exc)
-            self.window.status_message(f"The name is used now but could not be saved for next time ({exc}).")
+        if not self.window.update_settings(replace(self.window.settings, display_name=name)):
+            self.window.status_message("The name is used now but could not be saved for next time.")
         if self._record is not None:  # made by the OS login, whatever name it was using
             self._record(new_event(SETTINGS_CHANGED, user=os_user(), previous={"display_name": old, "reviewer": before},
                                    details={"setting": "display_name", "display_name": name,

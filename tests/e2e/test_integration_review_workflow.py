@@ -85,13 +85,15 @@ def test_integration_review_workflow(qtbot, radassist_home, case, capsys):
 
     with open_store() as store:
         kinds = [r.event.event_type for r in store.query()]
-        assert kinds == [ev.IMAGE_OPENED, ev.PREDICTION_SHOWN, ev.FINDING_CORRECTED, ev.SIGNED_OFF]
+        # the heatmap is on by default, so the reader seeing it is audited too
+        assert kinds == [ev.IMAGE_OPENED, ev.PREDICTION_SHOWN, ev.HEATMAP_VIEWED, ev.FINDING_CORRECTED,
+                         ev.SIGNED_OFF]
         corrected = store.query(event_types=[ev.FINDING_CORRECTED])[0].event
         assert corrected.reason == "reviewed with the lateral film" and corrected.previous["value"] == ai
         assert corrected.ai_output["findings"][0]["label"] == label
     capsys.readouterr()
     assert cli_main(["audit", "verify"]) == 0
-    assert "4" in capsys.readouterr().out
+    assert "5" in capsys.readouterr().out
 
     # a new session: reopening the image shows who decided what, and it can be amended
     win2, assistant2 = _window(qtbot, loader)
@@ -104,7 +106,7 @@ def test_integration_review_workflow(qtbot, radassist_home, case, capsys):
     assert any("[superseded]" in line for line in assistant2.review_panel.history_lines())
     win2.close()
     with open_store() as store:
-        assert store.verify().ok and store.count() == 7  # + image_opened, prediction_shown, correction
+        assert store.verify().ok and store.count() == 9  # + image_opened, prediction_shown, heatmap, correction
 
     # no patient identifier in the debug log, the audit database or the pending spool
     from radassist.config import app_paths

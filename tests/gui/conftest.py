@@ -52,7 +52,8 @@ def main_window(qtbot, radassist_home):
     from radassist.config import Settings
     from radassist.gui.main_window import MainWindow
 
-    win = MainWindow(Settings())
+    # overlays start off here so each test switches on what it checks (the app's default is on)
+    win = MainWindow(Settings(show_heatmap=False, show_lungs=False))
     qtbot.addWidget(win)
     win.resize(900, 700)
     win.show()

@@ -214,6 +214,33 @@ def test_save_image_with_overlays_writes_a_png_and_audits_it(qtbot, main_window,
     assert export.details["what"] == "image_with_overlays" and export.pixel_sha256
 
 
+def test_overlays_are_on_by_default_and_the_readers_choice_is_remembered(qtbot, radassist_home, cxr_file):
+    from dataclasses import replace
+
+    from radassist.config import Settings, load_settings
+    from radassist.gui.main_window import MainWindow
+
+    win = MainWindow(Settings())
+    qtbot.addWidget(win)
+    win.show()
+    a = install_assistant(win, loader=af.models)
+    result = open_and_analyse(qtbot, win, a, cxr_file)
+    names = set(win.view.overlay_names())
+    assert "lungs" in names and any(n.startswith("heatmap:") for n in names)
+    viewed = store_events(event_types=[ev.HEATMAP_VIEWED])
+    assert [r.event.pixel_sha256 for r in viewed] == [result.image.pixel_sha256]  # seen, so audited
+    a.overlays.act_heatmap.setChecked(False)  # Ctrl+H
+    assert load_settings().show_heatmap is False and load_settings().show_lungs is True
+    a.shutdown()
+    win.jobs.shutdown()
+    win2 = MainWindow(replace(load_settings()))
+    qtbot.addWidget(win2)
+    a2 = install_assistant(win2, loader=af.models)
+    assert not a2.overlays.act_heatmap.isChecked() and a2.overlays.act_lungs.isChecked()
+    a2.shutdown()
+    win2.jobs.shutdown()
+
+
 def test_refused_image_shows_the_reason_and_no_probability(qtbot, main_window, cxr_file, tmp_path):
     """With the real OOD gate: a non-chest image (noise) is refused with a reason and no score."""
     assistant = install_assistant(main_window, loader=lambda: af.models(gate=True))
