@@ -95,6 +95,21 @@ def _identity(image: Any) -> tuple[str, str, str]:
     return image.pixel_sha256, image.sop_instance_uid, image.study_instance_uid
 
 
+def population_notes(image: Any, card: Any) -> list[str]:
+    """A note when the file's patient age lies outside the model card's ``intended_population``: the
+    probability is then shown with a warning (the reader decides), never hidden. The age itself is not
+    repeated (the note goes into the audit record)."""
+    population = card.extra.get("intended_population") or {}
+    low, high = population.get("age_years") or (None, None)
+    age = None if isinstance(image, np.ndarray) else image.meta.age_years
+    if age is None or low is None or high is None or float(low) <= age < float(high):
+        return []
+    who = "an adult (18 years or older)" if age >= 18 else f"outside {low:g}–{high:g} years"
+    return [f"The file gives the patient's age as {who}: this model is meant for "
+            f"{population.get('description', f'patients aged {low:g}-{high:g} years')} and was not validated "
+            "on this age group. Treat the finding with extra caution."]
+
+
 def _spacing(image: Any) -> tuple[tuple[float, float] | None, int]:
     """(patient-plane spacing in mm, downscale) for the lung area; none for a bare array."""
     if isinstance(image, np.ndarray):
@@ -144,7 +159,7 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
             continue
         p = preds[i]
         timings = {"render": t_render, "ood": t_gate, **p.timings_ms}
-        notes = list(base_notes)
+        notes = list(base_notes) + population_notes(image, engine.package.card)
         heatmaps: dict[str, Any] = {}
         if explain:
             t1 = time.perf_counter()

@@ -84,6 +84,39 @@ class ImageMeta:
     def without_patient(self) -> dict[str, Any]:
         return dict(self.fields)
 
+    @property
+    def age_years(self) -> float | None:
+        """The patient's age at the study: PatientAge (AS, e.g. ``064Y``, ``018M``), else StudyDate minus
+        PatientBirthDate; None when the file says neither (PNG/JPEG never do)."""
+        return age_in_years(self.patient.get("PatientAge"), self.patient.get("PatientBirthDate"),
+                            self.fields.get("StudyDate"))
+
+
+_AGE_UNITS = {"D": 1 / 365.25, "W": 7 / 365.25, "M": 1 / 12, "Y": 1.0}
+
+
+def age_in_years(age: Any, birth_date: Any = None, study_date: Any = None) -> float | None:
+    """DICOM Age String (``nnnD|W|M|Y``; a bare number is read as years) or the two dates (YYYYMMDD)."""
+    text = str(age or "").strip().upper()
+    if text:
+        unit = text[-1] if text[-1] in _AGE_UNITS else "Y"
+        number = text[:-1] if text[-1] in _AGE_UNITS else text
+        try:
+            value = float(number) * _AGE_UNITS[unit]
+        except ValueError:
+            value = -1.0
+        if 0 <= value < 150:
+            return value
+    from datetime import datetime
+
+    try:
+        born = datetime.strptime(str(birth_date or "").strip()[:8], "%Y%m%d")
+        seen = datetime.strptime(str(study_date or "").strip()[:8], "%Y%m%d")
+    except ValueError:
+        return None
+    years = (seen - born).days / 365.25
+    return years if 0 <= years < 150 else None
+
 
 @dataclass(frozen=True, eq=False)
 class XRayImage:

@@ -96,3 +96,36 @@ def test_lung_mask_and_heatmap_share(engine, site_gate):
     rec = a.to_record()
     assert rec["findings"][0]["heatmap_in_lungs"] == pytest.approx(share, abs=1e-4)
     assert rec["lung_area"]["pixels"] == int(np.count_nonzero(a.lung_mask.mask))
+
+
+@pytest.mark.parametrize(("patient", "warned"), [({"PatientAge": "064Y"}, True), ({"PatientAge": "004Y"}, False),
+                                                 ({"PatientBirthDate": "19400305"}, True), ({}, False)])
+def test_a_patient_outside_the_intended_population_gets_a_note_not_a_hidden_finding(engine, tmp_path, patient,
+                                                                                   warned):
+    """The bundled card is for children; an adult's film still gets its probability, with a warning."""
+    from dataclasses import replace
+
+    from radassist.core.analysis import population_notes
+    from radassist.core.io import load_image
+    from tests.fixtures.dicom_factory import write_dicom
+
+    card = replace(engine.package.card, extra={**engine.package.card.extra, "intended_population": {
+        "age_years": [0, 18], "description": "children"}})
+    image = load_image(write_dicom(tmp_path / "cxr.dcm", patient={"PatientName": "Doe^Jane", **patient},
+                                   StudyDate="20040826"))
+    notes = population_notes(image, card)
+    assert bool(notes) is warned
+    if warned:
+        assert "adult" in notes[0] and "children" in notes[0] and "64" not in notes[0]
+    assert population_notes(image, replace(card, extra={})) == []  # a card without a population: no rule
+    assert population_notes(np.zeros((8, 8), np.uint8), card) == []  # bare pixels carry no age
+
+
+def test_the_bundled_classifier_warns_on_an_adult_film():
+    """End to end with the shipped package: RG1 (born 1940, studied 2004) is an adult."""
+    from radassist.core.io import load_image
+    from tests.conftest import shared_path
+
+    rg1 = shared_path("data", "dicom_cr_chest", "RG1_UNCR.dcm")
+    a = analyze(load_image(rg1), engine=Engine(device="cpu"))
+    assert a.accepted and a.findings and any("adult" in n for n in a.notes)

@@ -37,6 +37,11 @@ from radassist.core.training.split import TRAIN, VAL, Split, patient_split, writ
 log = logging.getLogger(__name__)
 
 
+#: who the Kermany-trained classifier is for; core.analysis warns when a file's patient age is outside it
+INTENDED_POPULATION = {"age_years": [0, 18],
+                       "description": "children (the training images are of children aged 1-5 from one hospital)"}
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     data: str
@@ -391,6 +396,7 @@ def export_package(model: Any, cfg: TrainConfig, command: str, labels: tuple[str
         "intended_use": "Decision support for clinicians reading frontal pediatric chest radiographs: flags images "
                         "suggestive of pneumonia and shows where the model looked. Not for standalone diagnosis; "
                         "a clinician makes and owns every decision.",
+        "intended_population": INTENDED_POPULATION,
         "limitations": [
             "Trained on pediatric (ages 1-5) frontal chest X-rays from one hospital (Guangzhou Women and Children's "
             "Medical Center); not validated on adults, other hospitals, other scanners or portable films.",
