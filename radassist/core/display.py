@@ -100,8 +100,15 @@ def render_uint8(image: XRayImage, window: Window | None = None, *, invert: bool
     ``window`` overrides the file's VOI; ``voi_lut_index`` picks a VOI LUT Sequence item instead. With
     neither: the first window in the file, else the first VOI LUT, else the full pixel range.
     MONOCHROME1 is inverted after the VOI step; ``invert=True`` flips the result once more (a display
-    choice of the user).
+    choice of the user). Pixel padding (``image.padding``) is always black.
     """
+    out = _render(image, window, invert, voi_lut_index)
+    if image.padding is not None and image.padding.shape == out.shape:
+        out[image.padding] = 0
+    return out
+
+
+def _render(image: XRayImage, window: Window | None, invert: bool, voi_lut_index: int | None) -> np.ndarray:
     pixels = np.asarray(image.pixels)
     lut: VoiLut | None = None
     if window is None:

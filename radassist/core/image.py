@@ -129,6 +129,9 @@ class XRayImage:
     source: Source
     #: 1 for full resolution; 2, 4, ... for a reduced-resolution first paint (JPEG 2000 levels)
     downscale: int = 1
+    #: True where the file's Pixel Padding Value marks non-image pixels (shown black, left out of the
+    #: automatic window); None when the file declares no padding or no pixel has it
+    padding: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:

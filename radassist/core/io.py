@@ -399,8 +399,10 @@ def _load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels:
     if not stored.dtype.isnative:  # big-endian transfer syntax: hashed as pydicom returns it, then native
         stored = stored.astype(stored.dtype.newbyteorder("="))
     stored = _respect_bits_stored(stored, bits_stored, signed)
+    padding = _padding_mask(ds, stored, notes)
     pixels = _modality_lut(ds, stored, notes)
-    lo, hi = (float(pixels.min()), float(pixels.max())) if pixels.size else (0.0, 1.0)
+    image_values = pixels[~padding] if padding is not None else pixels
+    lo, hi = (float(image_values.min()), float(image_values.max())) if image_values.size else (0.0, 1.0)
     windows = _windows(ds, notes)
     voi_luts = _voi_luts(ds, signed or lo < 0, notes)
     fields, patient = _dicom_meta(ds, ts, notes)
@@ -415,6 +417,7 @@ def _load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels:
         source=Source(path=path, format="DICOM", transfer_syntax=ts, transfer_syntax_name=_ts_name(ts),
                       file_size=len(data)),
         downscale=downscale,
+        padding=padding,
     )
 
 
@@ -483,6 +486,29 @@ def _respect_bits_stored(arr: np.ndarray, bits_stored: int, signed: bool) -> np.
         return np.bitwise_and(arr, arr.dtype.type((1 << bits_stored) - 1))
     shift = nbits - bits_stored
     return np.right_shift(np.left_shift(arr, shift), shift)
+
+
+def _padding_mask(ds: Any, stored: np.ndarray, notes: list[str]) -> np.ndarray | None:
+    """Pixels marked as padding (PS3.3 C.7.5.1.1.2): Pixel Padding Value, up to Pixel Padding Range Limit
+    when given, compared with the stored values before the Modality LUT. None when nothing is padding."""
+    if "PixelPaddingValue" not in ds or stored.dtype.kind not in "ui":
+        return None
+    try:
+        first = int(ds.PixelPaddingValue)
+        last = int(ds.PixelPaddingRangeLimit) if "PixelPaddingRangeLimit" in ds else first
+    except (TypeError, ValueError):
+        notes.append("Pixel Padding Value unreadable: ignored.")
+        return None
+    lo, hi = min(first, last), max(first, last)
+    mask = stored == lo if lo == hi else (stored >= lo) & (stored <= hi)
+    count = int(np.count_nonzero(mask))
+    if count == 0:
+        return None
+    if count == mask.size:
+        notes.append("Pixel Padding Value covers every pixel: ignored.")
+        return None
+    notes.append(f"Pixel padding ({count:,} pixels) shown black and left out of the automatic window.")
+    return mask
 
 
 def _modality_lut(ds: Any, stored: np.ndarray, notes: list[str]) -> np.ndarray:

@@ -224,8 +224,10 @@ class ImageView(QWidget):
         if preview and self._image.pixels.size > PREVIEW_PIXELS:
             if self._preview_source is None:
                 px = np.ascontiguousarray(self._image.pixels[::2, ::2])
-                self._preview_source = dataclasses.replace(self._image, pixels=px,
-                                                           downscale=self._image.downscale * 2)
+                pad = self._image.padding
+                self._preview_source = dataclasses.replace(
+                    self._image, pixels=px, downscale=self._image.downscale * 2,
+                    padding=None if pad is None else np.ascontiguousarray(pad[::2, ::2]))
             source = self._preview_source
         self._u8 = render_uint8(source, self._window, invert=self._invert,
                                 voi_lut_index=self._voi_index if self._window is None else None)

@@ -204,3 +204,30 @@ def test_nan_pixels_render_black_without_warnings():
     with np.errstate(all="raise"):
         u8 = render_uint8(image, Window(50, 101))
     assert u8[0, 1] == 0 and u8[1, 1] == 255
+
+
+@pytest.mark.parametrize("photometric", ["MONOCHROME2", "MONOCHROME1"])
+def test_pixel_padding_is_black_and_left_out_of_the_automatic_window(tmp_path, photometric):
+    """A collimated DX with a padded border (PS3.3 C.7.5.1.1.2): the border must not stretch the window."""
+    pixels = np.full((40, 30), 4095, np.uint16)  # padding value at the top of the 12-bit range
+    pixels[5:35, 5:25] = np.linspace(1000, 2000, 30 * 20).reshape(30, 20).astype(np.uint16)
+    image = io.load_image(f.write_dicom(tmp_path / "pad.dcm", pixels=pixels, photometric=photometric,
+                                        rescale=(1, -1024), PixelPaddingValue=4095))
+    assert image.padding is not None and int(image.padding.sum()) == 40 * 30 - 30 * 20
+    assert (image.display.pixel_min, image.display.pixel_max) == (1000 - 1024, 2000 - 1024)
+    out = render_uint8(image)
+    assert (out[image.padding] == 0).all()
+    inside = out[5:35, 5:25]
+    assert inside.min() <= 1 and inside.max() >= 254  # the window spans the image, not the border
+    assert (render_uint8(image, invert=True)[image.padding] == 0).all()
+    assert any("padding" in n for n in image.meta.notes)
+
+
+def test_a_padding_range_and_files_without_padding(tmp_path):
+    pixels = np.arange(0, 400, dtype=np.uint16).reshape(20, 20)
+    ranged = io.load_image(f.write_dicom(tmp_path / "r.dcm", pixels=pixels, PixelPaddingValue=0,
+                                         PixelPaddingRangeLimit=9))
+    assert int(ranged.padding.sum()) == 10 and ranged.display.pixel_min == 10
+    unused = io.load_image(f.write_dicom(tmp_path / "u.dcm", pixels=pixels + 1000, PixelPaddingValue=0))
+    assert unused.padding is None  # declared, but no pixel carries it
+    assert io.load_image(f.write_dicom(tmp_path / "n.dcm", pixels=pixels)).padding is None
