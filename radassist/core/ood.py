@@ -28,6 +28,7 @@ import numpy as np
 from radassist.core.errors import ModelError
 from radassist.core.models import ModelPackage, load_package, resolve
 from radassist.core.preprocess import model_input
+from radassist.core.training.metrics import wilson
 
 GATE_ID = "ood-gate"
 
@@ -243,17 +244,6 @@ def export_feature_extractor(weights: str | Path, out_path: Path, *, size: int =
     model = keras.Model(inp, {"features": keras.layers.Activation("linear", name="features")(pooled)},
                         name="ood_features")
     return convert_to_tflite(model, Path(out_path), float16=float16)
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """Wilson score 95% interval for k successes in n (small categories get honest, wide intervals)."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = k / n
-    den = 1 + z * z / n
-    mid = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (float(max(0.0, mid - half)), float(min(1.0, mid + half)))
 
 
 # --- fitting from the shared data layout (``radassist train-ood``) -------------------------------------

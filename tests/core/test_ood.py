@@ -86,12 +86,6 @@ def test_params_survive_json():
         ood.params_from_json({"mu": [0.0]})
 
 
-def test_wilson_interval():
-    assert ood.wilson(0, 10)[0] == 0.0 and 0.25 < ood.wilson(0, 10)[1] < 0.35
-    lo, hi = ood.wilson(50, 100)
-    assert lo < 0.5 < hi and hi - lo < 0.25
-
-
 def test_group_folds_keep_near_duplicates_together(tmp_path):
     samples = [ood.GateSample(tmp_path / f"{i}.png", i % 2 == 0, "rej" if i % 2 == 0 else "cxr",
                               f"{i % 2}-g{i // 6}") for i in range(120)]
