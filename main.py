@@ -1,4 +1,5 @@
-"""Double-click entry point: logging, a system check, then the desktop app."""
+"""Double-click entry point (and the packaged executable): the app, opening any files given;
+``radassist COMMAND ...`` and ``--version``/``--help`` reach the CLI, so the bundle also scripts."""
 
 from __future__ import annotations
 
@@ -7,4 +8,4 @@ import sys
 from radassist.__main__ import main
 
 if __name__ == "__main__":
-    sys.exit(main([]))
+    sys.exit(main())

@@ -6,14 +6,24 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``radassist [FILE...]`` or ``radassist gui ...`` starts the app (opening the files); a command name
+    or an option (``--version``, ``--help``) goes to the CLI."""
     argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] == "gui":
-        from radassist.gui.app import run_app
+    if argv and argv[0] == "gui":
+        argv = argv[1:]
+    elif argv and (argv[0].startswith("-") or argv[0] in _commands()):
+        from radassist.cli import main as cli_main
 
-        return run_app(argv[1:])
-    from radassist.cli import main as cli_main
+        return cli_main(argv)
+    from radassist.gui.app import run_app
 
-    return cli_main(argv)
+    return run_app(argv)
+
+
+def _commands() -> set[str]:
+    from radassist.cli import COMMANDS
+
+    return {name.replace("_", "-") for name in COMMANDS}
 
 
 def gui() -> int:
