@@ -41,7 +41,11 @@ package: $(STAMP)
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+	  echo "RadAssist needs Python 3.11 or newer; $(PYTHON) is older. Run e.g.: make PYTHON=python3.12 ..." >&2; exit 3; }
+	@test -x $(VENV)/bin/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "Could not create the virtual environment. On Debian/Ubuntu: sudo apt-get install -y python3-venv" >&2; \
+	  exit 3; }; }
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
@@ -52,7 +56,7 @@ sysdeps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	  libegl1 libgl1 libfontconfig1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libglib2.0-0 \
 	  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 \
-	  libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 xvfb postgresql
+	  libxcb-xkb1 libxcb-randr0 libxcb-xinerama0 xvfb postgresql python3-venv
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache
