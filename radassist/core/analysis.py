@@ -104,7 +104,7 @@ def population_notes(image: Any, card: Any) -> list[str]:
     age = None if isinstance(image, np.ndarray) else image.meta.age_years
     if age is None or low is None or high is None or float(low) <= age < float(high):
         return []
-    who = "an adult (18 years or older)" if age >= 18 else f"outside {low:g}–{high:g} years"
+    who = "an adult (18 years or older)" if age >= 18 >= float(high) else f"outside {low:g}-{high:g} years"
     return [f"The file gives the patient's age as {who}: this model is meant for "
             f"{population.get('description', f'patients aged {low:g}-{high:g} years')} and was not validated "
             "on this age group. Treat the finding with extra caution."]
