@@ -133,8 +133,14 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
     t0 = time.perf_counter()
     pictures = [to_uint8(im) for im in images]  # one render through the display pipeline, shared by all models
     t_render = (time.perf_counter() - t0) * 1000 / len(images)
+    from radassist.core.ood import header_decision
+
     t0 = time.perf_counter()
-    decisions = gate.check_many(pictures) if gate is not None else [None] * len(images)
+    decisions = [header_decision(im) for im in images]  # the DICOM header may already say "not a chest film"
+    to_check = [i for i, d in enumerate(decisions) if d is None]
+    if gate is not None and to_check:
+        for i, d in zip(to_check, gate.check_many([pictures[i] for i in to_check]), strict=True):
+            decisions[i] = d
     t_gate = (time.perf_counter() - t0) * 1000 / len(images)
     accepted = [i for i, d in enumerate(decisions) if d is None or d.accepted]
     preds: dict[int, Prediction] = {}

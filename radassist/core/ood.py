@@ -44,10 +44,50 @@ class OodDecision:
     inverted_score: float = 0.0
     distance: float = 0.0  # log Mahalanobis distance to the in-distribution features
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: what decided: "image" (the fitted gate) or "header" (the DICOM file says it is not a frontal chest film)
+    by: str = "image"
 
     def to_record(self) -> dict[str, Any]:
         return {"score": round(float(self.score), 6), "accepted": bool(self.accepted), "reason": self.reason,
-                "inverted": bool(self.inverted), "inverted_score": round(float(self.inverted_score), 6)}
+                "inverted": bool(self.inverted), "inverted_score": round(float(self.inverted_score), 6),
+                "by": self.by}
+
+
+#: DICOM modalities that are never a chest radiograph (CT, MR, ultrasound, nuclear, mammography, angiography,
+#: dental, ophthalmic, endoscopy); CR, DX, DR, OT and SC (a scanned or secondary-capture film) go to the gate
+NOT_RADIOGRAPH_MODALITIES = frozenset({"CT", "MR", "US", "NM", "PT", "MG", "XA", "IO", "PX", "OP", "ES", "IVUS"})
+#: ViewPosition values of a lateral projection (decubitus LLD/RLD are frontal projections and pass)
+LATERAL_VIEWS = frozenset({"LL", "RL", "LATERAL", "LAT"})
+#: BodyPartExamined values (PS3.16 CID 4031 code meanings and common vendor spellings) that are not the chest
+OTHER_BODY_PARTS = frozenset({
+    "ABDOMEN", "ANKLE", "ARM", "BREAST", "CSPINE", "ELBOW", "EXTREMITY", "FEMUR", "FINGER", "FOOT", "FOREARM",
+    "HAND", "HEAD", "HEEL", "HIP", "HUMERUS", "KNEE", "LEG", "LSPINE", "PELVIS", "SKULL", "SSPINE", "TIBIA",
+    "TOE", "WRIST", "JAW", "TMJ", "ZYGOMA", "SINUS", "BRAIN", "FACE", "SPINE"})
+
+
+def header_decision(image: Any) -> OodDecision | None:
+    """A refusal when the DICOM header says plainly that this is not a frontal chest radiograph (a CT slice,
+    a lateral view, a hand); None when the header is silent or compatible (then the image-based gate decides).
+    Conservative on purpose: empty, unknown or vendor-specific values never refuse."""
+    fields = getattr(getattr(image, "meta", None), "fields", None)
+    if not fields:
+        return None
+    modality = str(fields.get("Modality") or "").strip().upper()
+    view = str(fields.get("ViewPosition") or "").strip().upper()
+    body = str(fields.get("BodyPartExamined") or "").strip().upper().replace(" ", "")
+    if modality in NOT_RADIOGRAPH_MODALITIES:
+        article = "an" if modality[0] in "AEFHILMNORSX" else "a"  # read as letters: "an MR", "a CT"
+        reason = (f"The file is {article} {modality} image (DICOM Modality {modality}), not a chest radiograph; "
+                  "the model reads frontal chest X-rays (CR/DX) only, so no finding is given.")
+    elif view in LATERAL_VIEWS:
+        reason = (f"The file says this is a lateral view (ViewPosition {view}); the model reads frontal (PA/AP) "
+                  "chest X-rays only, so no finding is given.")
+    elif body in OTHER_BODY_PARTS:
+        reason = (f"The file says the body part is {body.lower()} (BodyPartExamined), not the chest; no finding "
+                  "is given.")
+    else:
+        return None
+    return OodDecision(score=1.0, accepted=False, reason=reason, by="header")
 
 
 # --- the fitted part: plain NumPy ---------------------------------------------------------------------

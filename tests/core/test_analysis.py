@@ -129,3 +129,17 @@ def test_the_bundled_classifier_warns_on_an_adult_film():
     rg1 = shared_path("data", "dicom_cr_chest", "RG1_UNCR.dcm")
     a = analyze(load_image(rg1), engine=Engine(device="cpu"))
     assert a.accepted and a.findings and any("adult" in n for n in a.notes)
+
+
+def test_a_header_that_says_ct_is_refused_before_any_model_runs(engine, site_gate, tmp_path):
+    from radassist.core.io import load_image
+    from tests.fixtures.dicom_factory import write_dicom
+
+    ct = load_image(write_dicom(tmp_path / "ct.dcm", Modality="CT"))
+    chest = load_image(write_dicom(tmp_path / "cr.dcm", Modality="CR", ViewPosition="PA"))
+    a_ct, a_cr = analyze_many([ct, chest], engine=engine, gate=site_gate)
+    assert a_ct.status == "rejected" and "CT image" in a_ct.message and not a_ct.findings
+    assert a_ct.to_record()["ood"]["by"] == "header" and "probability" not in json.dumps(a_ct.to_record())
+    assert a_cr.ood.by == "image"  # the image-based gate decided this one
+    alone = analyze(ct, engine=engine)  # no gate package: the header rule still applies
+    assert alone.status == "rejected"

@@ -201,3 +201,32 @@ def test_cross_validation_reports_heldout_rates_per_category(tmp_path):
     assert cv["inverted_cxr_flagged"]["rate"] > 0.95
     novel = ood.novel_category_check(samples, feats, inv, components=6, l2=1.0)
     assert set(novel["per_family"]) == {"photo", "synthetic"} and novel["n"] == 60
+
+
+@pytest.mark.parametrize(("tags", "words"), [
+    ({"Modality": "CT"}, "a CT image"),
+    ({"Modality": "MR"}, "an MR image"),
+    ({"ViewPosition": "LL"}, "lateral view"),
+    ({"ViewPosition": "RL"}, "lateral view"),
+    ({"BodyPartExamined": "HAND"}, "hand"),
+    ({"BodyPartExamined": "EXTREMITY", "ViewPosition": "AP"}, "extremity"),
+])
+def test_the_dicom_header_refuses_what_is_plainly_not_a_frontal_chest_film(tmp_path, tags, words):
+    from radassist.core.io import load_image
+    from tests.fixtures.dicom_factory import write_dicom
+
+    d = ood.header_decision(load_image(write_dicom(tmp_path / "x.dcm", **tags)))
+    assert d is not None and not d.accepted and d.by == "header" and words in d.reason
+    assert d.to_record()["by"] == "header"
+
+
+@pytest.mark.parametrize("tags", [{}, {"Modality": "CR", "ViewPosition": "PA", "BodyPartExamined": "CHEST"},
+                                  {"Modality": "DX", "ViewPosition": "AP", "BodyPartExamined": "THORAX"},
+                                  {"Modality": "OT", "BodyPartExamined": "PORT CHEST"},
+                                  {"ViewPosition": "LLD"}, {"BodyPartExamined": "SOMETHING VENDOR"}])
+def test_a_compatible_or_silent_header_leaves_the_decision_to_the_image(tmp_path, tags):
+    from radassist.core.io import load_image
+    from tests.fixtures.dicom_factory import write_dicom
+
+    assert ood.header_decision(load_image(write_dicom(tmp_path / "x.dcm", **tags))) is None
+    assert ood.header_decision(np.zeros((8, 8), np.uint8)) is None  # bare pixels have no header
