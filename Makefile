@@ -29,7 +29,7 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	QT_QPA_PLATFORM=offscreen RADASSIST_FUZZ_EXAMPLES=$${RADASSIST_FUZZ_EXAMPLES:-3000} \
-	  $(PY) -m pytest -q -p no:cacheprovider tests/core/test_io_fuzz.py
+	  $(PY) -m pytest -q -p no:cacheprovider tests/core/image/test_read_fuzz.py
 
 screenshot: $(STAMP)
 	bash scripts/screenshot.sh

@@ -18,8 +18,8 @@ from radassist.core.errors import ConfigError
 
 APP_DIR_NAME = "RadAssist"
 DEVICES = ("auto", "cpu", "gpu")
-#: the source tree's bundled resources (model packages, icons)
-RESOURCES_DIR = Path(__file__).resolve().parent.parent / "resources"
+#: bundled resources inside the package (model packages, icons, .desktop): wheels and bundles carry them
+RESOURCES_DIR = Path(__file__).resolve().parent / "resources"
 
 
 @dataclass(frozen=True)

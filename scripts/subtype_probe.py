@@ -22,16 +22,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from radassist.core.inference import Engine  # noqa: E402
-from radassist.core.io import load_image  # noqa: E402
-from radassist.core.ood import balanced_weights, fit_logistic, sigmoid  # noqa: E402
-from radassist.core.training.metrics import auroc, bootstrap_auroc, wilson  # noqa: E402
+from radassist.core.classify import Engine  # noqa: E402
+from radassist.core.image import load_image  # noqa: E402
+from radassist.core.numeric import sigmoid  # noqa: E402
+from radassist.training.gate.fit import balanced_weights, fit_logistic  # noqa: E402
+from radassist.training.metrics import auroc, bootstrap_auroc, wilson  # noqa: E402
 
 L2_GRID = (1.0, 10.0, 100.0, 1000.0, 10000.0)
 
 
 def features(root: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    manifest = json.loads((REPO / "resources/models/cxr-pneumonia/manifest.json").read_text())
+    manifest = json.loads((REPO / "radassist/resources/models/cxr-pneumonia/manifest.json").read_text())
     fold = {f["path"]: f["fold"] for f in manifest["files"]}
     with open(root / "labels.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["label"] == "PNEUMONIA"]

@@ -20,7 +20,7 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from radassist.core.training.evaluate import evaluate_package
+    from radassist.training.evaluate import evaluate_package
 
     result = evaluate_package(args.model, args.data, args.out, csv_path=args.csv, batch_size=args.batch_size,
                               seed=args.seed, progress=lambda line: print(line, flush=True))

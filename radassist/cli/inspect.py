@@ -77,7 +77,7 @@ def run(args) -> int:
     quiet_libraries()
     from radassist.cli._common import emit_json, iter_inputs
     from radassist.core.errors import RadAssistError
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
 
     failed = 0
     seen = 0

@@ -34,9 +34,9 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from radassist.cli._common import emit_json, iter_inputs, quiet_libraries
+    from radassist.core.classify import Engine
     from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelError, ModelNotFoundError
-    from radassist.core.inference import Engine
-    from radassist.core.ood import OodGate
+    from radassist.core.gate import OodGate
 
     quiet_libraries()
     try:
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     want_overlays = args.heatmap_dir is not None or args.mask_dir is not None
     if want_overlays:
         try:
-            from radassist.core.segmentation import LungSegmenter
+            from radassist.core.lungs import LungSegmenter
 
             segmenter = LungSegmenter.load()
         except (ModelError, ImportError) as exc:
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _load_chunk(paths: list[Path]) -> tuple[dict[int, dict], list, dict[int, float]]:
     from radassist.core.errors import RadAssistError
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
 
     records: dict[int, dict] = {}
     loaded, load_ms = [], {}

@@ -30,8 +30,7 @@ def run(args) -> int:
     quiet_libraries()
     from radassist.core.display import render_uint8
     from radassist.core.errors import RadAssistError
-    from radassist.core.image import Window
-    from radassist.core.io import load_image
+    from radassist.core.image import Window, load_image
 
     window = None
     if args.window is not None:

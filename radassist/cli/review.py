@@ -71,12 +71,12 @@ def run(args) -> int:
     from radassist.config import load_settings
     from radassist.core.analysis import analyze
     from radassist.core.audit import Outbox, open_store
+    from radassist.core.classify import Engine
     from radassist.core.errors import AuditWriteError
-    from radassist.core.inference import Engine
-    from radassist.core.io import load_image
-    from radassist.core.ood import OodGate
+    from radassist.core.gate import OodGate
+    from radassist.core.image import load_image
+    from radassist.core.lungs import LungSegmenter
     from radassist.core.review import Review, identity_of, record_image_opened
-    from radassist.core.segmentation import LungSegmenter
 
     settings = load_settings()
     user = (args.user or settings.reviewer).strip()

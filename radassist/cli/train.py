@@ -52,7 +52,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from radassist.cli import EXIT_USAGE
-    from radassist.core.training.train import TrainConfig, train
+    from radassist.training.classifier.train import TrainConfig, train
 
     if args.epochs_frozen < 0 or args.epochs_finetune < 0 or args.epochs_frozen + args.epochs_finetune == 0:
         print("radassist train: give at least one epoch (--epochs-frozen / --epochs-finetune)", file=sys.stderr)

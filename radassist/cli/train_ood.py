@@ -23,7 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with ood_dev/, kermany_train/, lung_masks/")
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="ImageNet MobileNetV2 no-top .h5 "
                    "(checked against the SHA256SUMS beside it)")
-    p.add_argument("--out", type=Path, default=REPO / "resources" / "models" / "ood-gate")
+    p.add_argument("--out", type=Path, default=REPO / "radassist" / "resources" / "models" / "ood-gate")
     p.add_argument("--version", default="1.0.0")
     p.add_argument("--size", type=int, default=160, help="input size of the feature extractor (pixels)")
     p.add_argument("--kermany-n", type=int, default=300, help="pediatric CXRs, one per patient")
@@ -38,7 +38,7 @@ def register(subparsers) -> None:
 def _inputs(samples, size: int):
     import numpy as np
 
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
     from radassist.core.preprocess import model_input
 
     return np.stack([model_input(load_image(s.path), (size, size)) for s in samples])
@@ -49,10 +49,10 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from radassist.core import ood
-    from radassist.core.inference import LiteRTRuntime
+    from radassist.core import gate as ood
     from radassist.core.models import load_package, sha256_file, write_package
-    from radassist.core.training.model import verify_weights
+    from radassist.core.runtimes.litert import LiteRTRuntime
+    from radassist.training.classifier.model import verify_weights
 
     weights_sha = verify_weights(args.weights)
     samples = ood.gate_samples(args.data, kermany_n=args.kermany_n, seed=args.seed)

@@ -38,7 +38,7 @@ def _bar(rec: dict) -> str:
 
 
 def run(args) -> int:
-    from radassist.core import unet
+    from radassist.training.segmentation import unet
 
     if args.epochs < 1 or args.size % (2 ** args.levels) or not 0 < args.val_fraction < 1:
         print("radassist train-segmentation: --epochs >= 1, --size divisible by 2**levels and "

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from radassist.core.inference import Engine, Finding, Prediction
+from radassist.core.classify import Engine, Finding, Prediction
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,7 +133,7 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
     t0 = time.perf_counter()
     pictures = [to_uint8(im) for im in images]  # one render through the display pipeline, shared by all models
     t_render = (time.perf_counter() - t0) * 1000 / len(images)
-    from radassist.core.ood import header_decision
+    from radassist.core.gate import header_decision
 
     t0 = time.perf_counter()
     decisions = [header_decision(im) for im in images]  # the DICOM header may already say "not a chest film"
@@ -177,7 +177,7 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
             lung_mask = segmenter.segment_u8(pictures[i], *_spacing(image))
             timings["lungs"] = (time.perf_counter() - t1) * 1000
             if heatmaps:
-                from radassist.core.segmentation import LOW_SHARE_MESSAGE, LOW_SHARE_WARNING, share_inside
+                from radassist.core.lungs import LOW_SHARE_MESSAGE, LOW_SHARE_WARNING, share_inside
 
                 shares = {lb: float(share_inside(h, lung_mask)) for lb, h in heatmaps.items()}
                 for lb, s in shares.items():

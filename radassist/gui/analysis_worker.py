@@ -48,14 +48,14 @@ class AnalysisResult:
 
 def load_models(model: str | None = None, device: str | None = None) -> Models:
     """Worker body: the classifier (required), the OOD gate and the lung segmenter (each optional)."""
+    from radassist.core.classify import Engine
     from radassist.core.errors import ModelNotFoundError, RadAssistError
-    from radassist.core.inference import Engine
 
     engine = Engine(model or None, device=device or None).load()
     notes: list[str] = []
     gate = segmenter = None
     try:
-        from radassist.core.ood import OodGate
+        from radassist.core.gate import OodGate
 
         gate = OodGate.load()
     except RadAssistError as exc:
@@ -63,7 +63,7 @@ def load_models(model: str | None = None, device: str | None = None) -> Models:
         if not isinstance(exc, ModelNotFoundError):  # "not installed" is said by the analysis itself
             notes.append(f"The out-of-distribution gate could not be loaded: {exc}")
     try:
-        from radassist.core.segmentation import LungSegmenter
+        from radassist.core.lungs import LungSegmenter
 
         segmenter = LungSegmenter.load()
     except RadAssistError as exc:

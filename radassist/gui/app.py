@@ -67,7 +67,7 @@ def apply_theme(app) -> None:
 def check_decoders(report, cancelled) -> list[str]:
     """Worker body: problems with the DICOM decoder plugins, as sentences for a warning dialog."""
     from radassist.core.errors import RadAssistError
-    from radassist.core.io import check_codecs
+    from radassist.core.image import check_codecs
 
     try:
         problems = check_codecs()

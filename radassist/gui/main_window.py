@@ -50,7 +50,7 @@ FIRST_PAINT_REDUCTION = 4
 
 def load_progressively(report: Callable[[Any], None], cancelled: Callable[[], bool], path: Path) -> XRayImage:
     """Worker body: a reduced-resolution first paint where the codec allows it, then full resolution."""
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
 
     first = load_image(path, reduced=FIRST_PAINT_REDUCTION)
     if first.downscale == 1 or cancelled():
@@ -526,7 +526,7 @@ class MainWindow(QMainWindow):
         if self._current_path is None:
             self.status_message("Open an image first.")
             return
-        from radassist.core.io import read_tags
+        from radassist.core.image import read_tags
         from radassist.gui.tag_browser import TagBrowser
 
         try:

@@ -54,7 +54,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 def scan_paths(report: Callable[[list[WorklistEntry]], None], cancelled: Callable[[], bool],
                paths: list[Path]) -> ScanResult:
     """Worker body: header-scan every file, report rows in batches; non-images are skipped and counted."""
-    from radassist.core.io import scan_header
+    from radassist.core.image import scan_header
 
     t0 = time.perf_counter()
     batch: list[WorklistEntry] = []

@@ -29,7 +29,7 @@ def _package_dir() -> tuple[Path, str]:
     bundled = models.bundled_dir() / models.DEFAULT_MODEL_ID
     if (bundled / models.CARD_NAME).is_file():
         return bundled, "bundled cxr-pneumonia"
-    from tests.core.test_models import exported_classifier
+    from tests.core.models.test_package import exported_classifier
 
     return exported_classifier(), "fresh MobileNetV2 export (bundled package absent)"
 
@@ -44,7 +44,7 @@ def _png_folder(n: int = 64) -> Path:
         for p in src:
             (out / p.name).write_bytes(p.read_bytes())
     else:
-        from tests.core.test_ood import synthetic_body
+        from tests.core.test_gate import synthetic_body
 
         for i in range(n):
             cv2.imwrite(str(out / f"gen_{i:03d}.png"), synthetic_body(i, shape=(512, 480)))
@@ -55,13 +55,13 @@ def _rss_and_first_prediction(pkg: Path, png: Path) -> tuple[float, float, dict]
     """In a fresh process: RSS with classifier + gate (+ lungs) loaded; and `predict` start -> first line."""
     code = f"""
 import json, psutil, numpy as np
-from radassist.core.inference import Engine
-from radassist.core.ood import OodGate
-from radassist.core.io import load_image
+from radassist.core.classify import Engine
+from radassist.core.gate import OodGate
+from radassist.core.image import load_image
 from radassist.core.analysis import analyze
 seg = None
 try:
-    from radassist.core.segmentation import LungSegmenter
+    from radassist.core.lungs import LungSegmenter
     seg = LungSegmenter.load()
 except Exception:
     pass
@@ -85,7 +85,7 @@ def _densenet_rows() -> list[Row]:
     import keras
     import tensorflow as tf
 
-    from radassist.core.models import convert_to_tflite
+    from radassist.training.export import convert_to_tflite
 
     rows = []
     base = keras.applications.DenseNet121(weights=None, include_top=False, input_shape=(224, 224, 3), pooling="avg")
@@ -110,9 +110,9 @@ def _densenet_rows() -> list[Row]:
 
 
 def run() -> list[Row]:
-    from radassist.core.inference import Engine
-    from radassist.core.io import load_image
-    from radassist.core.ood import OodGate
+    from radassist.core.classify import Engine
+    from radassist.core.gate import OodGate
+    from radassist.core.image import load_image
 
     pkg, what = _package_dir()
     folder = _png_folder()

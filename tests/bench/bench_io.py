@@ -20,7 +20,7 @@ FOLDER_FILES = 500
 
 
 def _decode_rows(folder: Path) -> list[Row]:
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
 
     rows = []
     for name in RG1:
@@ -38,7 +38,7 @@ def _decode_rows(folder: Path) -> list[Row]:
 
 def _open_display_rows(folder: Path) -> list[Row]:
     from radassist.core.display import render_uint8
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
 
     path = folder / "RG1_J2KR.dcm"
 
@@ -59,8 +59,7 @@ def _render_rows(folder: Path | None) -> list[Row]:
     import numpy as np
 
     from radassist.core.display import render_uint8
-    from radassist.core.image import Window
-    from radassist.core.io import load_image
+    from radassist.core.image import Window, load_image
 
     if folder is not None:
         image = load_image(folder / "RG1_UNCR.dcm")
@@ -87,7 +86,7 @@ def _render_rows(folder: Path | None) -> list[Row]:
 
 
 def _scan_rows() -> list[Row]:
-    from radassist.core.io import scan_header
+    from radassist.core.image import scan_header
     from tests.fixtures import dicom_factory as f
 
     tmp = Path(tempfile.mkdtemp(prefix="radassist-bench-scan-"))

@@ -26,7 +26,8 @@ def _gray(shape: tuple[int, int]) -> np.ndarray:
 
 def run() -> list[Row]:
     from radassist.core import explain
-    from radassist.core.segmentation import LungSegmenter, postprocess
+    from radassist.core.lungs import LungSegmenter, postprocess
+    from radassist.training import gradcam
 
     rows: list[Row] = []
     rng = np.random.default_rng(0)
@@ -55,13 +56,13 @@ def run() -> list[Row]:
 
     weights = SHARED / "weights" / "mobilenet_v2_1.0_224_no_top.rebuilt_from_tf_slim.h5"
     try:
-        from radassist.core.training.model import build_classifier
+        from radassist.training.classifier.model import build_classifier
     except ImportError:
         return rows
     model = build_classifier(labels=("pneumonia",), weights=weights if weights.is_file() else None, seed=0)
     x = rng.uniform(-1, 1, (224, 224, 3)).astype(np.float32)
-    explain.grad_cam(model, x, 0, out_shape=SIZES["1841x1955"])  # trace once
+    gradcam.grad_cam(model, x, 0, out_shape=SIZES["1841x1955"])  # trace once
     rows.append(Row(GROUP, "heatmap gradient path (Grad-CAM, MobileNetV2, tf.function)",
-                    median_ms(lambda: explain.grad_cam(model, x, 0, out_shape=SIZES["1841x1955"]), repeat=10),
+                    median_ms(lambda: gradcam.grad_cam(model, x, 0, out_shape=SIZES["1841x1955"]), repeat=10),
                     "ms", note="TensorFlow; includes upsampling to 1841x1955"))
     return rows

@@ -130,15 +130,15 @@ def test_review_rejects_a_malformed_finding(radassist_home, capsys):
 @pytest.fixture(scope="module")
 def review_models(tmp_path_factory):
     """A real exported classifier and a real gate fitted to the generated body images (see test_ood)."""
-    from tests.core.test_models import exported_classifier
-    from tests.core.test_ood import generated_gate_package
+    from tests.core.models.test_package import exported_classifier
+    from tests.core.test_gate import generated_gate_package
 
     return str(exported_classifier()), str(generated_gate_package(tmp_path_factory.mktemp("gate")))
 
 
 @pytest.fixture
 def chest_dicom(tmp_path) -> Path:
-    from tests.core.test_ood import synthetic_body
+    from tests.core.test_gate import synthetic_body
     from tests.fixtures.dicom_factory import write_dicom
 
     # an identity window keeps the generated body's contrast, which the generated gate was fitted to
@@ -154,9 +154,9 @@ def test_review_records_what_the_app_records_and_no_patient_identifier(review_mo
     import logging
 
     from radassist.core.analysis import analyze
-    from radassist.core.inference import Engine
-    from radassist.core.io import load_image
-    from radassist.core.ood import OodGate
+    from radassist.core.classify import Engine
+    from radassist.core.gate import OodGate
+    from radassist.core.image import load_image
     from radassist.log import configure_logging
 
     configure_logging(level=logging.DEBUG)  # main() keeps this (idempotent): everything is logged
@@ -164,7 +164,7 @@ def test_review_records_what_the_app_records_and_no_patient_identifier(review_mo
     db = tmp_path / "audit.sqlite3"
     image = load_image(chest_dicom)
     from radassist.cli.review import _optional
-    from radassist.core.segmentation import LungSegmenter
+    from radassist.core.lungs import LungSegmenter
 
     expected = analyze(image, engine=Engine(model, device="cpu"), gate=OodGate.load(gate),
                        segmenter=_optional(LungSegmenter.load, "lungs")).to_record()

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from radassist.cli import main
-from radassist.core import io
 from radassist.core.display import render_uint8
 from radassist.core.image import Window
+from radassist.core.image import read as io
 from tests.conftest import REPO, shared_path
 from tests.fixtures import dicom_factory as f
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from radassist.cli import main
-from tests.core.test_models import exported_classifier
-from tests.core.test_ood import generated_gate_package, generated_non_cxr, synthetic_body
+from tests.core.models.test_package import exported_classifier
+from tests.core.test_gate import generated_gate_package, generated_non_cxr, synthetic_body
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,6 @@ def test_readable_table_without_json(inputs, capsys):
 
 
 def test_heatmap_and_mask_files(inputs, tmp_path, capsys):
-    pytest.importorskip("radassist.core.segmentation")
     heat, masks = tmp_path / "heat", tmp_path / "masks"
     code, lines, _ = _run(capsys, inputs / "ok.png", "--json", "--heatmap-dir", heat, "--mask-dir", masks)
     assert code == 0

@@ -9,7 +9,7 @@ import pytest
 
 from radassist.cli import main
 from radassist.core.models import load_package
-from tests.core.training._fixtures import make_class_folders
+from tests.training._fixtures import make_class_folders
 
 
 @pytest.fixture(scope="module")

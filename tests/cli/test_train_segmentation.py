@@ -57,7 +57,7 @@ def trained(tmp_path_factory):
 
 
 def test_a_one_epoch_run_writes_a_package_that_loads_and_segments_at_the_original_size(trained):
-    from radassist.core.segmentation import LungSegmenter
+    from radassist.core.lungs import LungSegmenter
 
     rc, data, out = trained
     assert rc == 0

@@ -9,10 +9,10 @@ import pytest
 
 from radassist.core import models
 from radassist.core.analysis import analyze, analyze_many
-from radassist.core.inference import Engine
-from radassist.core.ood import OodGate
-from tests.core.test_models import exported_classifier
-from tests.core.test_ood import generated_gate_package, generated_non_cxr, synthetic_body
+from radassist.core.classify import Engine
+from radassist.core.gate import OodGate
+from tests.core.models.test_package import exported_classifier
+from tests.core.test_gate import generated_gate_package, generated_non_cxr, synthetic_body
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def site_gate(tmp_path_factory):
 
 
 def _lungs():
-    from radassist.core.segmentation import LungSegmenter, default_package_dir
+    from radassist.core.lungs import LungSegmenter, default_package_dir
 
     if not (default_package_dir() / models.CARD_NAME).is_file():
         pytest.skip("the lung-unet package is not bundled yet")
@@ -76,7 +76,7 @@ def test_dicom_record_has_uids_and_no_patient_fields(engine):
     from tests.conftest import shared_path
 
     path = shared_path("data", "dicom_cr_chest", "SIIM_CXR_MONOCHROME2.dcm")
-    io = pytest.importorskip("radassist.core.io")
+    from radassist.core.image import read as io
     image = io.load_image(path)
     a = analyze(image, engine=engine, gate=OodGate.load())
     rec = json.dumps(a.to_record())
@@ -106,7 +106,7 @@ def test_a_patient_outside_the_intended_population_gets_a_note_not_a_hidden_find
     from dataclasses import replace
 
     from radassist.core.analysis import population_notes
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
     from tests.fixtures.dicom_factory import write_dicom
 
     card = replace(engine.package.card, extra={**engine.package.card.extra, "intended_population": {
@@ -123,7 +123,7 @@ def test_a_patient_outside_the_intended_population_gets_a_note_not_a_hidden_find
 
 def test_the_bundled_classifier_warns_on_an_adult_film():
     """End to end with the shipped package: RG1 (born 1940, studied 2004) is an adult."""
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
     from tests.conftest import shared_path
 
     rg1 = shared_path("data", "dicom_cr_chest", "RG1_UNCR.dcm")
@@ -132,7 +132,7 @@ def test_the_bundled_classifier_warns_on_an_adult_film():
 
 
 def test_a_header_that_says_ct_is_refused_before_any_model_runs(engine, site_gate, tmp_path):
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
     from tests.fixtures.dicom_factory import write_dicom
 
     ct = load_image(write_dicom(tmp_path / "ct.dcm", Modality="CT"))

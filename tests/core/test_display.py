@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 import pytest
 
-from radassist.core import io
 from radassist.core.display import (
     apply_voi_lut,
     apply_window,
@@ -16,6 +15,7 @@ from radassist.core.display import (
     render_uint8,
 )
 from radassist.core.image import DisplayInfo, ImageMeta, Source, VoiLut, Window, XRayImage
+from radassist.core.image import read as io
 from tests.conftest import shared_path
 from tests.fixtures import dicom_factory as f
 

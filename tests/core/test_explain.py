@@ -7,6 +7,7 @@ import pytest
 
 from radassist.core import explain
 from radassist.core.explain import Heatmap, blend, cam_to_heatmap, colorize
+from radassist.training import gradcam
 from tests.conftest import shared_path
 
 
@@ -135,7 +136,7 @@ def quadrant():
 
 def test_grad_cam_mass_sits_in_the_quadrant_the_output_depends_on(quadrant):
     model, x = quadrant
-    hm = explain.grad_cam(model, x, 0, out_shape=(64, 64))
+    hm = gradcam.grad_cam(model, x, 0, out_shape=(64, 64))
     assert hm.values.shape == (64, 64) and not hm.empty
     assert hm.values.min() >= 0.0 and hm.values.max() == pytest.approx(1.0)
     share = hm.values[:32, :32].sum() / hm.values.sum()
@@ -145,8 +146,8 @@ def test_grad_cam_mass_sits_in_the_quadrant_the_output_depends_on(quadrant):
 
 def test_grad_cam_is_deterministic_and_defaults_to_the_input_size(quadrant):
     model, x = quadrant
-    a = explain.grad_cam(model, x, 0)
-    b = explain.grad_cam(model, x[None], 0)
+    a = gradcam.grad_cam(model, x, 0)
+    b = gradcam.grad_cam(model, x[None], 0)
     assert a.values.shape == (32, 32)
     assert np.array_equal(a.values, b.values)
 
@@ -154,14 +155,14 @@ def test_grad_cam_is_deterministic_and_defaults_to_the_input_size(quadrant):
 def test_default_finding_is_the_predicted_one(quadrant):
     model, x = quadrant
     assert int(np.argmax(model.predict(x[None], verbose=0)[0])) == 0
-    default = explain.grad_cam(model, x)
-    assert np.array_equal(default.values, explain.grad_cam(model, x, finding_index=0).values)
+    default = gradcam.grad_cam(model, x)
+    assert np.array_equal(default.values, gradcam.grad_cam(model, x, finding_index=0).values)
 
 
 @pytest.mark.parametrize("index", [1, 2])
 def test_negative_or_zero_gradients_give_an_empty_heatmap_without_nan(quadrant, index):
     model, x = quadrant
-    hm = explain.grad_cam(model, x, index, out_shape=(16, 16))
+    hm = gradcam.grad_cam(model, x, index, out_shape=(16, 16))
     assert hm.empty and hm.peak is None and not np.isnan(hm.values).any() and not hm.values.any()
 
 
@@ -170,7 +171,7 @@ def test_grad_cam_never_modifies_the_model(quadrant):
     before = [w.copy() for w in model.get_weights()]
     names = [layer.name for layer in model.layers]
     pred = model.predict(x[None], verbose=0)
-    explain.grad_cam(model, x, 0, layer="conv")
+    gradcam.grad_cam(model, x, 0, layer="conv")
     assert [layer.name for layer in model.layers] == names
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights(), strict=True))
     assert np.array_equal(pred, model.predict(x[None], verbose=0))
@@ -180,11 +181,11 @@ def test_grad_cam_never_modifies_the_model(quadrant):
 def test_grad_cam_rejects_unknown_layers_non_spatial_layers_and_bad_indices(quadrant):
     model, x = quadrant
     with pytest.raises(ValueError, match="not found"):
-        explain.grad_cam(model, x, 0, layer="nope")
+        gradcam.grad_cam(model, x, 0, layer="nope")
     with pytest.raises(ValueError, match="4-D"):
-        explain.grad_cam(model, x, 0, layer="gap")
+        gradcam.grad_cam(model, x, 0, layer="gap")
     with pytest.raises(ValueError, match="out of range"):
-        explain.grad_cam(model, x, 3)
+        gradcam.grad_cam(model, x, 3)
 
 
 # --- fast CAM path == gradient path on the real classifier ---------------------------------------------
@@ -192,7 +193,7 @@ def test_grad_cam_rejects_unknown_layers_non_spatial_layers_and_bad_indices(quad
 def classifier():
     pytest.importorskip("tensorflow")
     weights = shared_path("weights", "mobilenet_v2_1.0_224_no_top.rebuilt_from_tf_slim.h5")
-    model_mod = pytest.importorskip("radassist.core.training.model")
+    model_mod = pytest.importorskip("radassist.training.classifier.model")
     model = model_mod.build_classifier(labels=("pneumonia", "other"), weights=weights, seed=7)
     rng = np.random.default_rng(7)
     dense = model.get_layer("logits")
@@ -210,8 +211,8 @@ def _kermany(n: int):
 
 
 def test_fast_cam_output_equals_grad_cam_at_the_last_conv_layer_on_real_images(classifier):
-    from radassist.core.models import build_inference_model
     from radassist.core.preprocess import model_input
+    from radassist.training.export import build_inference_model
 
     inference = build_inference_model(classifier)
     compared = 0
@@ -220,7 +221,7 @@ def test_fast_cam_output_equals_grad_cam_at_the_last_conv_layer_on_real_images(c
         cam = inference(x[None], training=False)["cam"].numpy()[0]
         for idx in range(cam.shape[-1]):
             fast = cam_to_heatmap(cam[..., idx], u8.shape)
-            slow = explain.grad_cam(classifier, x, idx, out_shape=u8.shape)
+            slow = gradcam.grad_cam(classifier, x, idx, out_shape=u8.shape)
             assert fast.empty == slow.empty
             if fast.empty:
                 continue
@@ -233,8 +234,8 @@ def test_fast_cam_output_equals_grad_cam_at_the_last_conv_layer_on_real_images(c
 
 def test_grad_cam_finds_the_backbone_by_itself_and_accepts_a_nested_layer(classifier):
     x = np.zeros((224, 224, 3), np.float32)
-    auto = explain.grad_cam(classifier, x, 0)
-    named = explain.grad_cam(classifier, x, 0, layer="backbone")
+    auto = gradcam.grad_cam(classifier, x, 0)
+    named = gradcam.grad_cam(classifier, x, 0, layer="backbone")
     assert np.array_equal(auto.values, named.values)
-    inner = explain.grad_cam(classifier, x, 0, layer="backbone/block_16_project")
+    inner = gradcam.grad_cam(classifier, x, 0, layer="backbone/block_16_project")
     assert inner.values.shape == (224, 224) and not np.isnan(inner.values).any()

@@ -57,7 +57,7 @@ def test_refuses_non_uint8_arrays():
 
 
 def test_xray_image_goes_through_the_display_pipeline():
-    display = pytest.importorskip("radassist.core.display")
+    from radassist.core import display
     from radassist.core.image import DisplayInfo, ImageMeta, Source, XRayImage
 
     px = np.linspace(0, 4095, 64 * 48, dtype=np.float32).reshape(64, 48)

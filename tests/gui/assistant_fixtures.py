@@ -1,7 +1,7 @@
 """Shared pieces of the assistant's GUI tests: a real classifier package, chest-like images, a real store.
 
 The classifier is the bundled ``resources/models/cxr-pneumonia`` when it is there; otherwise a real
-MobileNetV2 exported once per machine by ``tests.core.test_models.exported_classifier`` (TF + TFLite).
+MobileNetV2 exported once per machine by ``tests.core.models.test_package.exported_classifier`` (TF + TFLite).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def bundled(pkg: Path) -> bool:
 def classifier_dir() -> Path:
     if bundled(BUNDLED_CLASSIFIER):
         return BUNDLED_CLASSIFIER
-    from tests.core.test_models import exported_classifier
+    from tests.core.models.test_package import exported_classifier
 
     return exported_classifier()
 
@@ -33,7 +33,7 @@ def classifier_dir() -> Path:
 @functools.cache
 def engine():
     """One loaded LiteRT engine per test process (loading is what the app does once per session)."""
-    from radassist.core.inference import Engine
+    from radassist.core.classify import Engine
 
     return Engine(classifier_dir(), device="cpu").load()
 
@@ -43,7 +43,7 @@ def segmenter():
     """The bundled lung segmenter, or None while its package is not there."""
     if not bundled(BUNDLED_LUNGS):
         return None
-    from radassist.core.segmentation import LungSegmenter
+    from radassist.core.lungs import LungSegmenter
 
     return LungSegmenter.load()
 
@@ -54,7 +54,7 @@ def models(*, gate: bool = False):
 
     g = None
     if gate:
-        from radassist.core.ood import OodGate
+        from radassist.core.gate import OodGate
 
         g = OodGate.load()
     return Models(engine(), g, segmenter())

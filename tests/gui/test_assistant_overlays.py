@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtGui import QImage
 
 from radassist.core.analysis import Analysis
+from radassist.core.classify import Finding
 from radassist.core.explain import cam_to_heatmap
-from radassist.core.inference import Finding
-from radassist.core.segmentation import LungMask, area_of, postprocess
+from radassist.core.lungs import LungMask, area_of, postprocess
 from radassist.gui.findings_panel import FindingsPanel
 from radassist.gui.image_view import ImageView
 from radassist.gui.overlay_controls import HEATMAP_PREFIX, LUNGS_LAYER, OverlayControls, layer_step
@@ -19,7 +19,7 @@ from tests.gui import assistant_fixtures as af
 
 @pytest.fixture
 def view(qtbot, tmp_path):
-    from radassist.core.io import load_image
+    from radassist.core.image import load_image
 
     v = ImageView()
     qtbot.addWidget(v)

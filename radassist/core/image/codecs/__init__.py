@@ -1,0 +1,1 @@
+"""Decoder backends, one module per backend (as pydicom's ``pixels/decoders``)."""

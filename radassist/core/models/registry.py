@@ -1,0 +1,103 @@
+"""Where packages live: bundled in ``radassist/resources/models/<id>/``, installed in
+``app_paths().models_dir/<id>/<version>/``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from radassist.core.errors import ModelError, ModelNotFoundError
+from radassist.core.models.card import CARD_NAME, DEFAULT_MODEL_ID
+from radassist.core.models.package import ModelPackage, load_package, read_card
+
+
+# --- registry -----------------------------------------------------------------------------------------
+def bundled_dir() -> Path:
+    from radassist.config import RESOURCES_DIR
+
+    return RESOURCES_DIR / "models"
+
+
+def installed_dir() -> Path:
+    from radassist.config import app_paths
+
+    return app_paths().models_dir
+
+
+def _version_key(version: str) -> tuple:
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in version.replace("-", ".").split("."))
+
+
+def list_packages() -> list[tuple[str, str, Path, str]]:
+    """(id, version, folder, "bundled"|"installed") of every package found, without verifying hashes."""
+    found = []
+    b = bundled_dir()
+    if b.is_dir():
+        for d in sorted(b.iterdir()):
+            if (d / CARD_NAME).is_file():
+                try:
+                    found.append((d.name, read_card(d).version, d, "bundled"))
+                except ModelError:
+                    continue
+    i = installed_dir()
+    if i.is_dir():
+        for d in sorted(i.iterdir()):
+            for v in sorted((x for x in d.iterdir() if (x / CARD_NAME).is_file()), key=lambda x: _version_key(x.name)):
+                found.append((d.name, v.name, v, "installed"))
+    return found
+
+
+def resolve(id_or_dir: str | Path | None = None) -> Path:
+    """A package folder for a folder path, ``id@version`` or ``id`` (empty = the bundled default).
+
+    ``id`` alone means the bundled package of that id when there is one (the validated default),
+    otherwise the newest installed version; an installed version is used only when asked for by version.
+    """
+    ref = str(id_or_dir or DEFAULT_MODEL_ID)
+    as_path = Path(ref).expanduser()
+    if (as_path / CARD_NAME).is_file():
+        return as_path.resolve()
+    if as_path.is_dir():
+        raise ModelNotFoundError(f"{as_path} is a folder without {CARD_NAME}.", hint="Point to a model package folder.")
+    model_id, _, version = ref.partition("@")
+    if "/" in model_id or "\\" in model_id:
+        raise ModelNotFoundError(f"Model folder {ref} does not exist.")
+    bundled = bundled_dir() / model_id
+    installed_root = installed_dir() / model_id
+    if version:
+        if (installed_root / version / CARD_NAME).is_file():
+            return installed_root / version
+        if (bundled / CARD_NAME).is_file() and read_card(bundled).version == version:
+            return bundled
+        raise ModelNotFoundError(f"Model {model_id} version {version} is not installed.",
+                                 hint=_available_hint())
+    if (bundled / CARD_NAME).is_file():
+        return bundled
+    if installed_root.is_dir():
+        versions = sorted((v for v in installed_root.iterdir() if (v / CARD_NAME).is_file()),
+                          key=lambda v: _version_key(v.name))
+        if versions:
+            return versions[-1]
+    raise ModelNotFoundError(f"No model package {model_id!r} is bundled or installed.", hint=_available_hint())
+
+
+def _available_hint() -> str:
+    have = [f"{i}@{v}" for i, v, _, _ in list_packages()]
+    return f"Available: {', '.join(have)}." if have else "No model packages are installed; reinstall RadAssist."
+
+
+def open_package(id_or_dir: str | Path | None = None) -> ModelPackage:
+    return load_package(resolve(id_or_dir))
+
+
+def install_package(src_dir: str | Path) -> Path:
+    """Copy a verified package into ``models_dir/<id>/<version>/`` (refuses to overwrite a version)."""
+    pkg = load_package(src_dir)
+    dest = installed_dir() / pkg.card.id / pkg.card.version
+    if dest.exists():
+        raise ModelError(f"{pkg.card.ref} is already installed at {dest}.", hint="Give the new model a new version.")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(pkg.root, dest)
+    return dest
+
+

@@ -1,0 +1,1 @@
+"""The transfer-learned chest X-ray classifier: backbone + head, the tf.data pipeline, two-phase training."""

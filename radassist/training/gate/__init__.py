@@ -1,0 +1,1 @@
+"""The out-of-distribution gate: features, fitting, cross-validation (``radassist train-ood``)."""

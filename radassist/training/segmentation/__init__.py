@@ -1,0 +1,1 @@
+"""The lung U-Net: data, augmentation, training, packaging (``radassist train-segmentation``)."""
