@@ -50,12 +50,15 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from radassist.core import gate as ood
-    from radassist.core.models import load_package, sha256_file, write_package
+    from radassist.core.digest import sha256_file
+    from radassist.core.models import load_package
     from radassist.core.runtimes.litert import LiteRTRuntime
     from radassist.training.classifier.model import verify_weights
+    from radassist.training.export import write_package
+    from radassist.training.gate import fit
 
     weights_sha = verify_weights(args.weights)
-    samples = ood.gate_samples(args.data, kermany_n=args.kermany_n, seed=args.seed)
+    samples = fit.gate_samples(args.data, kermany_n=args.kermany_n, seed=args.seed)
     print(f"{len(samples)} images: {sum(s.is_ood for s in samples)} to refuse, "
           f"{sum(not s.is_ood for s in samples)} chest X-rays to accept", file=sys.stderr)
     x = _inputs(samples, args.size)
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         tmp = Path(tmp)
         files = {}
         for name, f16 in (("f32", False), ("f16", True)):
-            p = ood.export_feature_extractor(args.weights, tmp / f"features_{name}.tflite", size=args.size,
+            p = fit.export_feature_extractor(args.weights, tmp / f"features_{name}.tflite", size=args.size,
                                              float16=f16)
             files[name] = p
 
@@ -84,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
         F, Finv = feats(files["f16"]) if use_f16 else (f32, f32_inv)
         y = np.array([s.is_ood for s in samples], dtype=float)
         fit_kw = {"components": args.components, "l2": args.l2}
-        folds = ood.assign_folds(samples, args.folds, args.seed)
-        cv = ood.cross_validate(samples, F, Finv, folds, **fit_kw)
-        novel = ood.novel_category_check(samples, F, Finv, **fit_kw)
-        params = ood.fit_params(F, y, Finv[y == 0], **fit_kw)
+        folds = fit.assign_folds(samples, args.folds, args.seed)
+        cv = fit.cross_validate(samples, F, Finv, folds, **fit_kw)
+        novel = fit.novel_category_check(samples, F, Finv, **fit_kw)
+        params = fit.fit_params(F, y, Finv[y == 0], **fit_kw)
         parity = {}
         if use_f16:  # same decisions with float32 features as with the shipped float16 ones?
             d16, d32 = ood.decide(params, F), ood.decide(params, f32)
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                       "max_abs_score_diff": round(max(abs(a.score - b.score) for a, b in zip(d16, d32, strict=True)), 6),
                       "max_rel_feature_diff": round(float(np.abs(F - f32).max() / np.abs(f32).max()), 6)}
         params_path = tmp / "params.json"
-        params_path.write_text(json.dumps(ood.params_to_json(params)), encoding="utf-8")
+        params_path.write_text(json.dumps(fit.params_to_json(params)), encoding="utf-8")
         tfl = tmp / "features.tflite"
         tfl.write_bytes(files["f16" if use_f16 else "f32"].read_bytes())
         card = {

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from radassist.core.digest import sha256_file
 from radassist.core.errors import ModelError
-from radassist.core.models import CARD_NAME, ModelCard, sha256_file
+from radassist.core.models import CARD_NAME, ModelCard
 
 
 # --- writing packages ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from radassist.core.digest import sha256_file
 from radassist.core.errors import DatasetError
 from radassist.training.datasets import Dataset, Record
 
@@ -59,14 +60,6 @@ def patient_split(dataset: Dataset, val_fraction: float = 0.2, seed: int = 0) ->
         val_patients = {ordered[int(rng.integers(len(ordered)))]}
     folds = {r.path: (VAL if r.patient in val_patients else TRAIN) for r in dataset.records}
     return Split(dataset, folds, seed, val_fraction)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def manifest(split: Split) -> dict:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
-from radassist.core.models import bundled_dir, load_package, sha256_file
+from radassist.core.digest import sha256_file
+from radassist.core.models import bundled_dir, load_package
 from tests.conftest import shared_path
 
 PKG = bundled_dir() / "cxr-pneumonia"

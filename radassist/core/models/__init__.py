@@ -10,7 +10,7 @@ from radassist.core.models.card import (
     ModelCard,
     PackageFile,
 )
-from radassist.core.models.package import ModelPackage, load_package, read_card, sha256_file
+from radassist.core.models.package import ModelPackage, load_package, read_card
 from radassist.core.models.registry import (
     bundled_dir,
     install_package,
@@ -23,5 +23,5 @@ from radassist.core.models.registry import (
 __all__ = [
     "CARD_NAME", "CLASSIFIER_FIELDS", "DEFAULT_MODEL_ID", "REQUIRED_FIELDS", "TASKS", "ModelCard", "ModelPackage",
     "PackageFile", "bundled_dir", "install_package", "installed_dir", "list_packages", "load_package",
-    "open_package", "read_card", "resolve", "sha256_file",
+    "open_package", "read_card", "resolve",
 ]

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from radassist.core.digest import sha256_file
 from radassist.core.errors import ModelCardError, ModelError, ModelIntegrityError, ModelNotFoundError
 from radassist.core.models.card import CARD_NAME, ModelCard
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ swapped or damaged file would silently give a different model.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
+from radassist.core.digest import sha256_file
 from radassist.core.errors import ModelError, ModelIntegrityError
 
 BACKBONES = ("mobilenet_v2", "mobilenet_v2_scratch")
@@ -20,15 +20,7 @@ BACKBONES = ("mobilenet_v2", "mobilenet_v2_scratch")
 FINETUNE_FROM = "block_13_expand"
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
-def expected_sha256(weights: Path, sums: Path | None = None) -> str:
+def expectedsha256_file(weights: Path, sums: Path | None = None) -> str:
     """The hash ``SHA256SUMS`` (beside the weights unless given) lists for this file name."""
     sums = Path(sums) if sums is not None else weights.parent / "SHA256SUMS"
     if not sums.is_file():
@@ -47,8 +39,8 @@ def verify_weights(weights: str | Path, sums: str | Path | None = None) -> str:
     path = Path(weights)
     if not path.is_file():
         raise ModelIntegrityError(f"Base weights {path} are missing.", hint="Check the --weights path.")
-    want = expected_sha256(path, Path(sums) if sums is not None else None)
-    have = _sha256(path)
+    want = expectedsha256_file(path, Path(sums) if sums is not None else None)
+    have = sha256_file(path)
     if have != want:
         raise ModelIntegrityError(f"Base weights {path} are damaged or were replaced (sha256 {have}, "
                                   f"SHA256SUMS expects {want}). They will not be loaded.",

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from radassist.core.digest import sha256_file
 from radassist.core.errors import DatasetError, TrainingError
 from radassist.core.lungs import unet_input
 
@@ -122,10 +123,6 @@ def split_by_patient(pairs: list[Pair], val_fraction: float, seed: int) -> list[
     return [Pair(**{**p.__dict__, "split": "val" if p.patient_id in val_ids else "train"}) for p in pairs]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def manifest_csv(pairs: list[Pair]) -> str:
     """The split manifest (one row per pair, with file hashes); its SHA-256 goes into the model card."""
     buf = io.StringIO()
@@ -152,7 +149,7 @@ def load_arrays(data_dir: Path, pairs: list[Pair], size: int) -> tuple[list[Pair
             raise DatasetError(f"{ip} and its mask differ in size ({img.shape} vs {msk.shape}).")
         xs.append(unet_input(img, size))
         ys.append(mask_target(msk, size))
-        out.append(Pair(**{**p.__dict__, "image_sha256": _sha256(ip), "mask_sha256": _sha256(mp)}))
+        out.append(Pair(**{**p.__dict__, "image_sha256": sha256_file(ip), "mask_sha256": sha256_file(mp)}))
     return out, np.stack(xs), np.stack(ys)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from radassist.core import errors, models
+from radassist.core.digest import sha256_file
 from radassist.core.errors import ModelCardError, ModelIntegrityError, ModelNotFoundError
 from radassist.training import export
 from tests.conftest import SHARED
@@ -114,7 +115,7 @@ def test_corrupted_byte_is_refused_with_both_hashes(tmp_path):
     with pytest.raises(ModelIntegrityError) as err:
         models.load_package(pkg_dir)
     msg = str(err.value)
-    assert "weights.bin" in msg and want in msg and models.sha256_file(target) in msg
+    assert "weights.bin" in msg and want in msg and sha256_file(target) in msg
     assert "Reinstall" in msg
 
 
@@ -127,7 +128,7 @@ def test_missing_file_is_refused(tmp_path):
 
 def test_package_sha256_is_the_card_hash(tmp_path):
     pkg = models.load_package(_write_pkg(tmp_path))
-    assert pkg.sha256 == models.sha256_file(pkg.root / models.CARD_NAME)
+    assert pkg.sha256 == sha256_file(pkg.root / models.CARD_NAME)
     assert pkg.identity == {"id": "test-cls", "version": "0.1.0", "sha256": pkg.sha256}
 
 
@@ -167,7 +168,7 @@ def test_export_writes_both_runtimes_with_hashes():
     pkg = models.load_package(exported_classifier())
     assert set(pkg.card.files) == {"keras", "tflite"}
     for role in ("keras", "tflite"):
-        assert pkg.card.files[role].sha256 == models.sha256_file(pkg.path(role))
+        assert pkg.card.files[role].sha256 == sha256_file(pkg.path(role))
     assert json.loads((pkg.root / models.CARD_NAME).read_text())["explain"]["cam_output"] == "cam"
 
 
