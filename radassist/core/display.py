@@ -1,19 +1,25 @@
-"""The one display pipeline (DICOM PS3.3 C.11): Modality-LUT output -> VOI LUT or window -> MONOCHROME1
-inversion -> 8 bit.
+"""The one display pipeline (DICOM PS3.3 C.11): Modality-LUT output -> VOI LUT or window -> Presentation LUT
+(MONOCHROME1 / INVERSE inversion, or a Presentation LUT Sequence) -> 8 bit.
 
 The viewer, ``radassist render`` and model preprocessing all call ``render_uint8``, so what the clinician
-sees is what the model sees. ``XRayImage.pixels`` already went through the Modality LUT (``core.io``).
+sees is what the model sees. ``XRayImage.pixels`` already went through the Modality LUT (``core.image``).
 It runs on every window/level drag: integer images go through a 256- or 65536-entry lookup table built
 with the same float32 arithmetic as the float path, so both give identical bytes.
+
+pydicom has the same steps (``apply_voi_lut``, ``apply_windowing``, ``apply_presentation_lut``) on a data
+set; this module works on the ``XRayImage`` records (a window the user drags has no data set), keeps every
+step in [0, 1] float32, and scales a Presentation LUT by the VOI output's range, not by the image's own
+min/max as pydicom's ``apply_presentation_lut`` does. Tests check it against pydicom's functions.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from radassist.core.image import VoiLut, Window, XRayImage
+from radassist.core.image import PresentationLut, VoiLut, Window, XRayImage
 
-__all__ = ["apply_voi_lut", "apply_window", "default_window", "full_range_window", "render_uint8"]
+__all__ = ["apply_presentation_lut", "apply_voi_lut", "apply_window", "default_window", "full_range_window",
+           "render_uint8"]
 
 
 def full_range_window(lo: float, hi: float) -> Window:
@@ -81,11 +87,37 @@ def apply_voi_lut(values: np.ndarray, lut: VoiLut) -> np.ndarray:
     return (table / np.float32(top))[idx]
 
 
-def _mapping(values: np.ndarray, window: Window | None, lut: VoiLut | None, invert: bool) -> np.ndarray:
-    """values -> uint8 for the chosen VOI step, with inversion applied on the [0, 1] output."""
+def apply_presentation_lut(values: np.ndarray, lut: PresentationLut) -> np.ndarray:
+    """Presentation LUT Sequence (C.11.6.1): VOI output in [0, 1] -> P-values in [0, 1].
+
+    The VOI output range is scaled onto the table's entries (first mapped value 0), and the entries by the
+    LUT's declared bit depth (or its largest entry, if the descriptor understates it).
+    """
+    table = np.asarray(lut.table, dtype=np.float32)
+    if table.size == 0:
+        return np.asarray(values, dtype=np.float32)
+    top = max(float(2 ** int(lut.bits) - 1), float(table.max()), 1.0)
+    idx = np.rint(np.asarray(values, dtype=np.float32) * np.float32(table.size - 1))
+    idx = np.clip(idx, 0, table.size - 1).astype(np.intp)
+    return (table / np.float32(top))[idx]
+
+
+def _mapping(values: np.ndarray, window: Window | None, lut: VoiLut | None, inverse: bool,
+             presentation: PresentationLut | None = None, invert: bool = False) -> np.ndarray:
+    """values -> uint8: the chosen VOI step, then the Presentation LUT, then the user's ``invert``.
+
+    ``inverse`` (MONOCHROME1 or shape INVERSE) flips the VOI output on its way to P-values; without a
+    Presentation LUT Sequence it merges with ``invert`` into one flip, as it always has (same bytes).
+    """
     y = apply_voi_lut(values, lut) if lut is not None else apply_window(values, window)  # type: ignore[arg-type]
     if y.dtype.kind == "f" and values.dtype.kind == "f":
         np.nan_to_num(y, copy=False, nan=0.0)  # NaN pixels (damaged float data) show as black, not garbage
+    if presentation is None:
+        inverse, invert = inverse ^ invert, False
+    if inverse:
+        np.subtract(np.float32(1.0), y, out=y)
+    if presentation is not None:
+        y = apply_presentation_lut(y, presentation)
     if invert:
         np.subtract(np.float32(1.0), y, out=y)
     y *= np.float32(255.0)
@@ -99,7 +131,9 @@ def render_uint8(image: XRayImage, window: Window | None = None, *, invert: bool
 
     ``window`` overrides the file's VOI; ``voi_lut_index`` picks a VOI LUT Sequence item instead. With
     neither: the first window in the file, else the first VOI LUT, else the full pixel range.
-    MONOCHROME1 is inverted after the VOI step; ``invert=True`` flips the result once more (a display
+    Then the Presentation LUT step (C.11.6): MONOCHROME1 or Presentation LUT Shape INVERSE inverts the VOI
+    output once (both together still once: INVERSE is how an image declares MONOCHROME1's inversion), and a
+    Presentation LUT Sequence maps it to P-values. ``invert=True`` flips the result once more (a display
     choice of the user). Pixel padding (``image.padding``) is always black.
     """
     out = _render(image, window, invert, voi_lut_index)
@@ -120,15 +154,15 @@ def _render(image: XRayImage, window: Window | None, invert: bool, voi_lut_index
             lut = image.display.voi_luts[0]
         else:
             window = default_window(image)
-    flip = bool(image.display.inverted) ^ bool(invert)
+    steps = (bool(image.display.inverted), image.display.presentation_lut, bool(invert))
     if pixels.dtype in (np.uint8, np.int8, np.uint16, np.int16):
         # every possible input value once, in the order of the unsigned view used for indexing
         unsigned = np.dtype(f"u{pixels.dtype.itemsize}")
         domain = np.arange(2 ** (8 * pixels.dtype.itemsize), dtype=np.uint32).astype(unsigned)
-        table = _mapping(domain.view(pixels.dtype), window, lut, flip)
+        table = _mapping(domain.view(pixels.dtype), window, lut, *steps)
         return np.take(table, pixels.view(unsigned))
     if pixels.dtype.kind in "iu":
         pixels = pixels.astype(np.float32)
     if pixels.dtype == np.float64:
         pixels = pixels.astype(np.float32)
-    return _mapping(pixels, window, lut, flip)
+    return _mapping(pixels, window, lut, *steps)

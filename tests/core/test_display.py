@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from radassist.core import image as io
 from radassist.core.display import (
+    apply_presentation_lut,
     apply_voi_lut,
     apply_window,
     default_window,
     full_range_window,
     render_uint8,
 )
-from radassist.core.image import DisplayInfo, ImageMeta, Source, VoiLut, Window, XRayImage
-from radassist.core.image import read as io
+from radassist.core.image import DisplayInfo, ImageMeta, PresentationLut, Source, VoiLut, Window, XRayImage
 from tests.conftest import shared_path
 from tests.fixtures import dicom_factory as f
 
@@ -152,7 +158,7 @@ def test_preview_slices_render_like_the_full_image():
     np.testing.assert_array_equal(render_uint8(small), render_uint8(image)[::2, ::2])
 
 
-# --- through core.io ------------------------------------------------------------------------------------
+# --- through core.image (load_image) -------------------------------------------------------------------
 def test_rescaled_dicom_renders_through_the_window_in_output_units(tmp_path):
     path = f.write_dicom(tmp_path / "r.dcm", rescale=(2, -1000), windows=[(1000, 4000)], photometric="MONOCHROME1")
     image = io.load_image(path)
@@ -231,3 +237,150 @@ def test_a_padding_range_and_files_without_padding(tmp_path):
     unused = io.load_image(f.write_dicom(tmp_path / "u.dcm", pixels=pixels + 1000, PixelPaddingValue=0))
     assert unused.padding is None  # declared, but no pixel carries it
     assert io.load_image(f.write_dicom(tmp_path / "n.dcm", pixels=pixels)).padding is None
+
+
+# --- the default render against pydicom's own C.11 functions --------------------------------------------
+VOI_KINDS = ("LINEAR", "LINEAR_EXACT", "SIGMOID", "VOI LUT Sequence")
+
+
+@st.composite
+def voi_cases(draw) -> dict:
+    """make_dataset keywords for a random image with one VOI step of each kind pydicom implements."""
+    bits = draw(st.integers(8, 16))
+    signed = draw(st.booleans())
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    pixels = rng.integers(lo, hi, size=(12, 16), endpoint=True)
+    pixels.flat[:2] = lo, hi  # the extremes are where the edges of each function are
+    kw: dict = {"pixels": pixels.astype(np.int16 if signed else np.uint16), "bits_stored": bits, "signed": signed,
+                "photometric": draw(st.sampled_from(["MONOCHROME1", "MONOCHROME2"]))}
+    kind = draw(st.sampled_from(VOI_KINDS))
+    if kind == "VOI LUT Sequence":
+        lut_bits = draw(st.sampled_from([8, 10, 12, 16]))
+        first = draw(st.integers(lo, hi))
+        # pydicom 3.0 indexes the table in the LUT's output dtype: more than 256 entries wrap for 8-bit LUTs
+        entries = draw(st.integers(2, 256 if lut_bits == 8 else 4096))
+        table = rng.integers(0, (1 << lut_bits) - 1, size=entries, endpoint=True)
+        kw["voi_lut"] = (first, table.tolist(), lut_bits)
+        return kw
+    slope, intercept = draw(st.sampled_from([(1, 0), (1, -1024), (2, -1000), (0.5, 100), (0.25, -3.5)]))
+    if (slope, intercept) != (1, 0):
+        kw["rescale"] = (slope, intercept)
+    ylo, yhi = lo * slope + intercept, hi * slope + intercept
+    span = yhi - ylo
+    # windows of at least one Modality-LUT unit: narrower ones are no radiograph's window, and there the
+    # float32 pipeline (which keeps ~7 significant digits) cannot promise one grey level anyway
+    width = draw(st.floats(1.0, 2 * span + 2))
+    center = draw(st.floats(ylo - span / 2, yhi + span / 2))
+    kw.update(windows=[(center, width)], voi_lut_function=kind)
+    return kw
+
+
+def _pydicom_render(ds) -> np.ndarray:
+    """pydicom's Modality LUT -> VOI LUT or windowing, scaled to 0..255 and inverted for MONOCHROME1."""
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
+    values = apply_modality_lut(ds.pixel_array, ds)
+    if "VOILUTSequence" in ds:
+        # C.11.2.1.1: inputs outside the table take its first/last entry. Clipping them first is the same
+        # mapping, and keeps pydicom 3.0's apply_voi from wrapping (input - first) in the table's dtype
+        n, first, _bits = (int(v) for v in ds.VOILUTSequence[0].LUTDescriptor)
+        values = np.clip(values, first, first + (n or 65536) - 1)
+    out = apply_voi_lut(values, ds).astype(np.float64)
+    if "VOILUTSequence" in ds:
+        grey = out / (2 ** int(ds.VOILUTSequence[0].LUTDescriptor[2]) - 1)
+    else:
+        # apply_windowing's output range: the stored range through the rescale (PS3.3 C.11.2.1.2)
+        bits = int(ds.BitsStored)
+        y_min, y_max = (0, 2**bits - 1) if ds.PixelRepresentation == 0 else (-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+        if "RescaleSlope" in ds:
+            y_min, y_max = (y * float(ds.RescaleSlope) + float(ds.RescaleIntercept) for y in (y_min, y_max))
+        grey = (out - y_min) / (y_max - y_min)
+    if ds.PhotometricInterpretation == "MONOCHROME1":
+        grey = 1 - grey
+    return grey * 255
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=voi_cases())
+def test_default_render_matches_pydicoms_modality_voi_and_windowing(case):
+    """render_uint8 with no choices made == pydicom's apply_modality_lut + apply_voi_lut/apply_windowing.
+
+    Tolerance one grey level of 255: render_uint8 rounds to uint8 (up to 0.5) and works in float32 (its
+    lookup tables must equal its float path byte for byte), while pydicom returns float64 in its own range;
+    MONOCHROME1 is inverted before the rounding here, after it in the reference. A wrong formula, edge,
+    function, table index or inversion is off by far more than one level somewhere in the image.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = f.write_dicom(Path(folder) / "voi.dcm", **case)
+        image = io.load_image(path)
+        with np.errstate(over="ignore"):  # pydicom's SIGMOID overflows exp() far from the center, harmlessly
+            expected = _pydicom_render(pydicom.dcmread(path))
+    got = render_uint8(image).astype(np.float64)
+    worst = np.abs(got - expected).max()
+    assert worst <= 1.0, f"{worst:.2f} grey levels from pydicom"
+
+
+# --- the Presentation LUT step (PS3.3 C.11.6) -----------------------------------------------------------
+def _with(image: XRayImage, **display) -> XRayImage:
+    return dataclasses.replace(image, display=dataclasses.replace(image.display, **display))
+
+
+def test_presentation_shape_inverse_flips_and_identity_changes_nothing():
+    mono2 = _image(f.gradient(30, 20, 12), windows=[Window(1500, 2000)])
+    mono1 = _with(mono2, photometric="MONOCHROME1")
+    np.testing.assert_array_equal(render_uint8(_with(mono2, presentation_shape="IDENTITY")), render_uint8(mono2))
+    inverse = render_uint8(_with(mono2, presentation_shape="INVERSE"))
+    np.testing.assert_array_equal(inverse, render_uint8(mono1))
+    assert (inverse != render_uint8(mono2)).any()
+    np.testing.assert_array_equal(render_uint8(_with(mono2, presentation_shape="INVERSE"), invert=True),
+                                  render_uint8(mono2))  # the user's invert still flips once more
+
+
+@pytest.mark.parametrize("shape", ["INVERSE", "IDENTITY"])
+def test_monochrome1_is_inverted_once_whatever_its_shape_says(shape):
+    """INVERSE is how an image declares MONOCHROME1's inversion (no second flip); IDENTITY cannot undo it."""
+    mono1 = _image(f.gradient(30, 20, 12), photometric="MONOCHROME1", windows=[Window(1500, 2000)])
+    np.testing.assert_array_equal(render_uint8(_with(mono1, presentation_shape=shape)), render_uint8(mono1))
+
+
+def test_shape_from_a_file_reaches_the_render(tmp_path):
+    pixels = f.gradient(30, 20, 12)
+    plain = io.load_image(f.write_dicom(tmp_path / "a.dcm", pixels=pixels, windows=[(2000, 4000)]))
+    inverse = io.load_image(f.write_dicom(tmp_path / "b.dcm", pixels=pixels, windows=[(2000, 4000)],
+                                          presentation_lut_shape="INVERSE"))
+    mono1 = io.load_image(f.write_dicom(tmp_path / "c.dcm", pixels=pixels, windows=[(2000, 4000)],
+                                        photometric="MONOCHROME1", presentation_lut_shape="INVERSE"))
+    np.testing.assert_array_equal(render_uint8(inverse).astype(int), 255 - render_uint8(plain).astype(int))
+    np.testing.assert_array_equal(render_uint8(mono1), render_uint8(inverse))
+
+
+def test_presentation_lut_sequence_matches_pydicom_on_a_full_range_image(tmp_path):
+    """pydicom's apply_presentation_lut scales its input by the image's own min..max (and truncates); with a
+    VOI output that spans the whole range that is C.11.6's scaling too, so the two must agree (one grey level:
+    rounding, and pydicom truncating the table index where render_uint8 rounds it)."""
+    from pydicom.pixels import apply_modality_lut, apply_presentation_lut, apply_voi_lut
+
+    table = [round(4095 * (i / 4095) ** 1.5) for i in range(4096)]
+    pixels = f.gradient(40, 30, 12)
+    path = f.write_dicom(tmp_path / "p.dcm", pixels=pixels, windows=[(2048, 4096)], presentation_lut=(table, 12))
+    image = io.load_image(path)
+    ds = pydicom.dcmread(path)
+    voi = apply_voi_lut(apply_modality_lut(ds.pixel_array, ds), ds)
+    assert voi.min() == 0 and voi.max() == 4095  # full range, so pydicom's min..max scaling is C.11.6's
+    expected = apply_presentation_lut(voi, ds) / 4095 * 255
+    got = render_uint8(image).astype(float)
+    assert np.abs(got - expected).max() <= 1.0
+    assert np.abs(got - render_uint8(_with(image, presentation_lut=None)).astype(float)).max() > 20  # it did act
+
+
+def test_presentation_lut_sequence_follows_monochrome1_inversion_and_precedes_the_users():
+    ramp = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    lut = PresentationLut(table=(np.linspace(0, 255, 256) ** 2 / 255).astype(np.float32), bits=8)  # a gamma
+    image = _image(ramp, windows=[Window(128, 256)], bits=8)
+    y = apply_window(ramp.astype(np.float32), Window(128, 256))
+    expected = np.rint(apply_presentation_lut(y, lut) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(render_uint8(_with(image, presentation_lut=lut)), expected)
+    mono1 = np.rint(apply_presentation_lut(1 - y, lut) * 255).astype(np.uint8)
+    np.testing.assert_array_equal(render_uint8(_with(image, photometric="MONOCHROME1", presentation_lut=lut)), mono1)
+    np.testing.assert_array_equal(render_uint8(_with(image, presentation_lut=lut), invert=True), 255 - expected)

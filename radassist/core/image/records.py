@@ -1,4 +1,4 @@
-"""The records an opened image becomes: ``XRayImage`` and its parts. ``core.io`` builds them.
+"""The records an opened image becomes: ``XRayImage`` and its parts. ``dicom`` and ``raster`` build them.
 
 ``pixels`` hold values after the Modality LUT (rescale slope/intercept or LUT sequence), so a window is
 always expressed in output units, as DICOM PS3.3 C.11 defines it.
@@ -38,6 +38,15 @@ class VoiLut:
 
 
 @dataclass(frozen=True)
+class PresentationLut:
+    """A Presentation LUT Sequence item (PS3.3 C.11.6): VOI output, scaled to its entries, -> P-values."""
+
+    table: np.ndarray
+    bits: int
+    explanation: str = ""
+
+
+@dataclass(frozen=True)
 class DisplayInfo:
     """What the display pipeline needs besides the pixels."""
 
@@ -49,10 +58,21 @@ class DisplayInfo:
     #: the range of ``pixels`` (used for a full-range default window when the file gives none)
     pixel_min: float = 0.0
     pixel_max: float = 1.0
+    #: Presentation LUT Shape as the file gives it (PS3.3 C.11.6): "" (absent), "IDENTITY" or "INVERSE"
+    presentation_shape: str = ""
+    #: Presentation LUT Sequence item, when the file has one (it replaces a shape)
+    presentation_lut: PresentationLut | None = None
 
     @property
     def inverted(self) -> bool:
-        return self.photometric == "MONOCHROME1"
+        """Whether the VOI output is inverted on its way to P-values.
+
+        MONOCHROME1 (C.7.6.3.1.2) or Presentation LUT Shape INVERSE. In an image object INVERSE is how the
+        file declares MONOCHROME1's own inversion (General Image module: INVERSE "shall be used if"
+        MONOCHROME1, IDENTITY if MONOCHROME2), so the two together invert once, not twice, and IDENTITY
+        never undoes MONOCHROME1.
+        """
+        return self.photometric == "MONOCHROME1" or self.presentation_shape == "INVERSE"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Fuzz core.io: mutated real DICOM/PNG/JPEG bytes and random data give an image or a RadAssistError.
+"""Fuzz core.image: mutated real DICOM/PNG/JPEG bytes and random data give an image or a RadAssistError.
 
 Nothing else may escape and no input may hang (a per-example alarm fails the test after
 ``HANG_SECONDS``). ``make test`` runs a small slice (~50 examples); ``make fuzz`` sets
@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from radassist.core import image as io
 from radassist.core.display import render_uint8
 from radassist.core.errors import RadAssistError
-from radassist.core.image import read as io
 from tests.conftest import SHARED
 from tests.fixtures import dicom_factory as f
 
@@ -53,7 +53,7 @@ SEEDS = _seeds()
 WORK = Path(tempfile.mkdtemp(prefix="radassist-fuzz-"))
 
 
-class Hang(BaseException):  # noqa: N818 - not an Exception, so core.io cannot turn it into an ImageError
+class Hang(BaseException):  # noqa: N818 - not an Exception, so core.image cannot turn it into an ImageError
     """An input took longer than HANG_SECONDS."""
 
 
@@ -65,7 +65,7 @@ def _no_hang(seconds: int):
         return
 
     def _alarm(_sig, _frame):
-        raise Hang(f"core.io took more than {seconds} s on one input")
+        raise Hang(f"core.image took more than {seconds} s on one input")
 
     previous = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)

@@ -1,12 +1,9 @@
-"""Codec specifics behind ``core.io``: fast JPEG 2000 paths, everything else through pydicom.
+"""Reduced-resolution JPEG 2000 through libopenjp2 (``ctypes``): a 1/4-size first paint in ~35 ms.
 
-Why this exists: pydicom's JPEG 2000 plugin (pylibjpeg-openjpeg) decodes single-threaded and only at full
-resolution (~760 ms for RG1_J2KR here). ``imagecodecs`` runs the same OpenJPEG with two threads (~400 ms),
-and OpenJPEG itself can decode fewer resolution levels (``opj_set_decoded_resolution_factor``), which
-gives a 1/4-size first paint in ~35 ms. imagecodecs does not expose that factor, so the reduced path
-calls the OpenJPEG library that imagecodecs ships through ``ctypes``. Every fast path falls back to
-pydicom when its library is missing or the codestream does not match the dataset, and the lossless
-results are bit-identical to pydicom's ``pixel_array`` (tests check the README hashes).
+OpenJPEG can decode fewer resolution levels (``opj_set_decoded_resolution_factor``); neither pydicom's
+plugins nor imagecodecs expose that, so this calls the OpenJPEG library imagecodecs ships (or the
+system's). The result is a preview only: its size differs from Rows x Columns, so it cannot be a pydicom
+plugin, and the image's identity (``pixel_sha256``) always comes from the full decode.
 """
 
 from __future__ import annotations
@@ -21,25 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from radassist.core.image.codecs.syntaxes import THREADS
+
 log = logging.getLogger(__name__)
-
-#: transfer syntaxes whose frames are JPEG 2000 codestreams
-J2K_SYNTAXES = frozenset({
-    "1.2.840.10008.1.2.4.90",  # JPEG 2000 lossless
-    "1.2.840.10008.1.2.4.91",  # JPEG 2000
-    "1.2.840.10008.1.2.4.201", "1.2.840.10008.1.2.4.202", "1.2.840.10008.1.2.4.203",  # HTJ2K
-})
-#: lossless (or exactly specified) codecs where imagecodecs is 5-8x faster than pydicom's plugin
-LJPEG_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"})  # JPEG lossless
-JPEGLS_SYNTAXES = frozenset({"1.2.840.10008.1.2.4.80", "1.2.840.10008.1.2.4.81"})  # JPEG-LS
-THREADS = 2
-
-
-def first_frame(pixel_data: bytes) -> bytes:
-    """The single frame of encapsulated Pixel Data (the caller has refused multi-frame objects)."""
-    from pydicom.encaps import generate_frames
-
-    return next(generate_frames(pixel_data, number_of_frames=1))
 
 
 def expected_dtype(bits_allocated: int, signed: bool) -> np.dtype:
@@ -58,41 +39,6 @@ def _fits(arr: np.ndarray, dtype: np.dtype) -> np.ndarray | None:
     return arr.astype(dtype)
 
 
-def j2k_full(frame: bytes, *, bits_allocated: int, signed: bool) -> np.ndarray | None:
-    """Full-resolution JPEG 2000 decode with imagecodecs (2 threads); None when it cannot be used."""
-    try:
-        import imagecodecs
-    except ImportError:
-        return None
-    arr = imagecodecs.jpeg2k_decode(frame, numthreads=THREADS)
-    if arr.ndim != 2 or arr.dtype.kind not in "ui" or (arr.dtype.kind == "i") != signed:
-        return None
-    return _fits(arr, expected_dtype(bits_allocated, signed))
-
-
-def fast_full(ts: str, frame: bytes, *, bits_allocated: int, signed: bool) -> np.ndarray | None:
-    """Full-resolution decode through imagecodecs where it is faster and exact; None -> use pydicom.
-
-    Signed JPEG lossless / JPEG-LS data go through pydicom, which applies the DICOM sign conversion.
-    Any failure here also falls back, so pydicom decides what a damaged stream means.
-    """
-    try:
-        if ts in J2K_SYNTAXES:
-            return j2k_full(frame, bits_allocated=bits_allocated, signed=signed)
-        if signed or (ts not in LJPEG_SYNTAXES and ts not in JPEGLS_SYNTAXES):
-            return None
-        import imagecodecs
-
-        arr = (imagecodecs.ljpeg_decode if ts in LJPEG_SYNTAXES else imagecodecs.jpegls_decode)(frame)
-        if arr.ndim != 2 or arr.dtype.kind != "u":
-            return None
-        return _fits(arr, expected_dtype(bits_allocated, False))
-    except Exception as exc:  # noqa: BLE001 - e.g. ImportError or a codec error: pydicom decides
-        log.debug("fast decode of %s failed, using pydicom: %s", ts, exc)
-        return None
-
-
-# --- reduced resolution through libopenjp2 (ctypes) ----------------------------------------------------
 class _Comp(ctypes.Structure):
     _fields_ = [(n, ctypes.c_uint32) for n in
                 ("dx", "dy", "w", "h", "x0", "y0", "prec", "bpp", "sgnd", "resno_decoded", "factor")] + [
@@ -250,7 +196,3 @@ def _opj_decode(lib: Any, callbacks: tuple, n: int, factor: int, raw_codestream:
             lib.opj_stream_destroy(stream)
         if codec:
             lib.opj_destroy_codec(codec)
-
-
-#: syntaxes with a fast path above
-FAST_SYNTAXES = J2K_SYNTAXES | LJPEG_SYNTAXES | JPEGLS_SYNTAXES
