@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 from datetime import UTC, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from radassist.core.digest import sha256_file
 from radassist.core.errors import ModelError
@@ -19,14 +23,107 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def _memory_bytes() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not on every platform
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.lower().startswith("model name"):
+                return " ".join(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def gpu_names() -> list[str] | None:
+    """Names of the GPUs TensorFlow sees ([] none), or None when TensorFlow is not installed."""
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    names = []
+    for dev in tf.config.list_physical_devices("GPU"):
+        try:
+            names.append(tf.config.experimental.get_device_details(dev).get("device_name") or dev.name)
+        except (RuntimeError, ValueError):
+            names.append(dev.name)
+    return names
+
+
 def machine_description() -> str:
-    return f"{platform.system()} {platform.machine()}, Python {platform.python_version()}"
+    """The one description of the machine a model was trained/exported on: CPU model and count, memory,
+    the GPUs TensorFlow sees, OS and Python (a card's ``machine``)."""
+    mem = _memory_bytes()
+    gpus = gpu_names()
+    gpu = ("GPU: unknown (TensorFlow not installed)" if gpus is None else
+           f"{len(gpus)} GPU(s): {', '.join(gpus)}" if gpus else "no GPU visible to TensorFlow")
+    parts = [f"{os.cpu_count()}-core CPU ({_cpu_model()})"]
+    if mem:
+        parts.append(f"{mem / 2**30:.1f} GiB RAM")
+    parts.append(gpu)
+    return (", ".join(parts) + f"; {platform.system()} {platform.release()} {platform.machine()}, "
+            f"Python {platform.python_version()}")
+
+
+def _installed_version(*dists: str) -> str:
+    for name in dists:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"
+
+
+def exporter_versions() -> dict[str, str]:
+    """The card's ``exporter``: versions installed where the package is written ("unknown" if absent)."""
+    return {"tensorflow": _installed_version("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly"),
+            "keras": _installed_version("keras"), "litert": _installed_version("ai-edge-litert"),
+            "python": platform.python_version(),
+            "source": "installed package versions where radassist.training.export.write_package ran"}
+
+
+def signature_tensors(tflite_path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Declared ``inputs`` and ``outputs`` read from a .tflite signature: name, shape (a dynamic first size is
+    the batch "N"), dtype; the range is unknown (null) - callers that know it declare it themselves."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    try:
+        runner = Interpreter(model_path=str(tflite_path)).get_signature_runner()
+    except (ValueError, RuntimeError) as exc:
+        raise ModelError(f"Cannot read the signature of {tflite_path}: {exc}",
+                         hint="Declare 'inputs' and 'outputs' in the card.") from exc
+
+    def specs(details: dict[str, Any]) -> list[dict[str, Any]]:
+        out = []
+        for name, d in sorted(details.items()):
+            shape = [int(x) if x > 0 else ("N" if i == 0 else f"d{i}") for i, x in enumerate(d["shape_signature"])]
+            out.append({"name": name, "shape": shape, "dtype": str(np.dtype(d["dtype"])), "range": [None, None]})
+        return out
+
+    return specs(runner.get_input_details()), specs(runner.get_output_details())
+
+
+def _default_changelog(card: dict[str, Any]) -> list[dict[str, Any]]:
+    log = list(card.get("changelog") or [])
+    if not any(isinstance(e, dict) and e.get("version") == card.get("version") for e in log):
+        what = "exported by radassist.training.export.write_package"
+        if card.get("parent"):
+            what += f" (retrained from {card['parent']})"
+        log.append({"version": card.get("version"), "date": utc_now()[:10], "changes": [what]})
+    return log
 
 
 def write_package(out_dir: str | Path, card: dict[str, Any], files: dict[str, str | Path]) -> Path:
     """Copy ``files`` (role -> path) into ``out_dir``, record their hashes in the card, validate, write it.
 
-    A file already inside ``out_dir`` stays where it is. Fills ``created`` and ``machine`` when absent.
+    A file already inside ``out_dir`` stays where it is. Fills, when absent: ``created``, ``machine``,
+    ``exporter`` (installed TensorFlow/Keras/LiteRT versions), a ``changelog`` entry for the card's version,
+    and ``inputs``/``outputs`` from the .tflite signature (range unknown: declare it where it is known).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -47,6 +144,12 @@ def write_package(out_dir: str | Path, card: dict[str, Any], files: dict[str, st
     card.setdefault("machine", machine_description())
     card.setdefault("parent", None)
     card.setdefault("explain", {})
+    card.setdefault("exporter", exporter_versions())
+    card["changelog"] = _default_changelog(card)
+    if ("inputs" not in card or "outputs" not in card) and "tflite" in entries:
+        inputs, outputs = signature_tensors(out / entries["tflite"]["path"])
+        card.setdefault("inputs", inputs)
+        card.setdefault("outputs", outputs)
     validated = ModelCard.from_json(card, source=f"card for {out}")
     tmp = out / (CARD_NAME + ".tmp")
     tmp.write_text(json.dumps(validated.to_json(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
@@ -109,6 +212,18 @@ def convert_to_tflite(model: Any, out_path: Path, *, float16: bool = False) -> P
     return out_path
 
 
+def classifier_outputs(tflite_path: str | Path) -> list[dict[str, Any]]:
+    """The declared outputs of ``build_inference_model``'s graph, shapes as the exported signature returns them
+    (the last size of ``logits`` and ``cam`` is the label count "L", which ``models verify`` checks)."""
+    _, found = signature_tensors(tflite_path)
+    shape = {o["name"]: o["shape"] for o in found}
+    meaning = {"logits": "one logit per label; calibrated probability = sigmoid(logit / T)",
+               "cam": "class activation map per label (last feature map x logits kernel; its mean + bias = the logit)",
+               "features": "global-average-pooled backbone features"}
+    return [{"name": name, "shape": [*shape[name][:-1], "L"] if name != "features" else shape[name],
+             "dtype": "float32", "range": [None, None], "description": text} for name, text in meaning.items()]
+
+
 def export_classifier_package(keras_model: Any, out_dir: str | Path, card: dict[str, Any], *,
                               float16: bool = False) -> Path:
     """Write model.keras (inference graph, no optimizer) + model.tflite + model_card.json into ``out_dir``."""
@@ -122,4 +237,7 @@ def export_classifier_package(keras_model: Any, out_dir: str | Path, card: dict[
     card.setdefault("task", "classification")
     card.setdefault("explain", {"last_conv_layer": "backbone", "cam_output": "cam"})
     card["files"] = {"keras": {"dtype": "float32"}, "tflite": {"dtype": "float16" if float16 else "float32"}}
+    card.setdefault("inputs", [{"name": "image", "shape": ["N", *model.input_shape[1:]], "dtype": "float32",
+                                "range": [-1, 1], "description": "preprocess.model_input: u8 / 127.5 - 1"}])
+    card.setdefault("outputs", classifier_outputs(tflite_path))
     return write_package(out, card, {"keras": keras_path, "tflite": tflite_path})

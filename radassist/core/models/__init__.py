@@ -1,5 +1,6 @@
-"""Model packages: the card (``card``), a verified package on disk (``package``), where packages live
-(``registry``). Writing packages is training work: ``radassist.training.export``."""
+"""Model packages: the card and its JSON Schema (``card``), a package on disk whose files are hash-checked
+on first use (``package``), where packages live (``registry``), whole-package checks (``verify``) and the
+generated page (``doc``). Writing packages is training work: ``radassist.training.export``."""
 
 from radassist.core.models.card import (
     CARD_NAME,
@@ -7,8 +8,13 @@ from radassist.core.models.card import (
     DEFAULT_MODEL_ID,
     REQUIRED_FIELDS,
     TASKS,
+    ChangelogEntry,
     ModelCard,
     PackageFile,
+    TensorSpec,
+    check_schema,
+    schema,
+    schema_errors,
 )
 from radassist.core.models.package import ModelPackage, load_package, read_card
 from radassist.core.models.registry import (
@@ -21,7 +27,7 @@ from radassist.core.models.registry import (
 )
 
 __all__ = [
-    "CARD_NAME", "CLASSIFIER_FIELDS", "DEFAULT_MODEL_ID", "REQUIRED_FIELDS", "TASKS", "ModelCard", "ModelPackage",
-    "PackageFile", "bundled_dir", "install_package", "installed_dir", "list_packages", "load_package",
+    "CARD_NAME", "CLASSIFIER_FIELDS", "DEFAULT_MODEL_ID", "REQUIRED_FIELDS", "TASKS", "ChangelogEntry", "ModelCard",
+    "ModelPackage", "PackageFile", "TensorSpec", "check_schema", "schema", "schema_errors", "bundled_dir", "install_package", "installed_dir", "list_packages", "load_package",
     "open_package", "read_card", "resolve",
 ]

@@ -93,6 +93,7 @@ def open_package(id_or_dir: str | Path | None = None) -> ModelPackage:
 def install_package(src_dir: str | Path) -> Path:
     """Copy a verified package into ``models_dir/<id>/<version>/`` (refuses to overwrite a version)."""
     pkg = load_package(src_dir)
+    pkg.verify_all()
     dest = installed_dir() / pkg.card.id / pkg.card.version
     if dest.exists():
         raise ModelError(f"{pkg.card.ref} is already installed at {dest}.", hint="Give the new model a new version.")

@@ -33,10 +33,17 @@ def card_dict(**over) -> dict:
     return card
 
 
+#: what a fake weights blob declares (it is no .tflite, so write_package cannot read a signature from it)
+FAKE_IO = {"inputs": [{"name": "image", "shape": ["N", 224, 224, 3], "dtype": "float32", "range": [-1, 1]}],
+           "outputs": [{"name": "logits", "shape": ["N", "L"], "dtype": "float32", "range": [None, None]}]}
+
+
 def raw_card(**over) -> dict:
-    """A complete card as found on disk (with files and created)."""
+    """A complete card as found on disk (with files, created, changelog and exporter)."""
     return card_dict(**{"files": {"tflite": {"path": "m.tflite", "sha256": "0" * 64}}, "created": "2026-01-01T00:00:00Z",
-                        **over})
+                        "changelog": [{"version": "0.1.0", "date": "2026-01-01", "changes": ["test"]}],
+                        "exporter": {"tensorflow": "unknown", "keras": "unknown", "litert": "unknown"},
+                        **FAKE_IO, **over})
 
 
 @functools.cache
@@ -66,7 +73,7 @@ def exported_classifier() -> Path:
 def _write_pkg(tmp_path: Path, **over) -> Path:
     blob = tmp_path / "weights.bin"
     blob.write_bytes(b"\x00\x01weights" * 100)
-    return export.write_package(tmp_path / "pkg", card_dict(**over), {"tflite": blob})
+    return export.write_package(tmp_path / "pkg", card_dict(**{**FAKE_IO, **over}), {"tflite": blob})
 
 
 def test_card_round_trip(tmp_path):
@@ -74,15 +81,20 @@ def test_card_round_trip(tmp_path):
     assert pkg.card.labels == ("pneumonia",) and pkg.card.temperature == (1.5,)
     assert pkg.card.input_size == (224, 224)
     assert pkg.card.created.endswith("Z") and pkg.card.machine
+    # write_package fills the exporter versions and a changelog entry for the card's version
+    assert set(pkg.card.exporter) >= {"tensorflow", "keras", "litert"}
+    assert pkg.card.exporter["tensorflow"] not in ("", "unknown")  # this environment has TensorFlow
+    assert [c.version for c in pkg.card.changelog] == ["0.1.0"]
     again = models.ModelCard.from_json(pkg.card.to_json())
     assert again == pkg.card
 
 
-@pytest.mark.parametrize("field", ["id", "labels", "files", "thresholds", "temperature", "intended_use"])
+@pytest.mark.parametrize("field", ["id", "version", "labels", "files", "thresholds", "temperature", "intended_use",
+                                   "inputs", "outputs", "changelog", "exporter"])
 def test_card_missing_field_is_named(field):
     data = raw_card()
     del data[field]
-    with pytest.raises(ModelCardError, match=field):
+    with pytest.raises(ModelCardError, match=rf"\b{field}: required field missing"):
         models.ModelCard.from_json(data)
 
 
@@ -105,18 +117,60 @@ def test_ood_cards_need_no_thresholds():
 
 
 # --- integrity -----------------------------------------------------------------------------------------
-def test_corrupted_byte_is_refused_with_both_hashes(tmp_path):
+def _flip_byte(target: Path, at: int = 17) -> None:
+    data = bytearray(target.read_bytes())
+    data[at] ^= 0xFF
+    target.write_bytes(bytes(data))
+
+
+def test_corrupted_byte_is_refused_with_both_hashes_before_the_file_is_handed_out(tmp_path):
     pkg_dir = _write_pkg(tmp_path)
     want = models.read_card(pkg_dir).files["tflite"].sha256
     target = pkg_dir / "weights.bin"
-    data = bytearray(target.read_bytes())
-    data[17] ^= 0xFF
-    target.write_bytes(bytes(data))
+    _flip_byte(target)
+    pkg = models.load_package(pkg_dir)  # the card is read and checked; the weights are not hashed yet
     with pytest.raises(ModelIntegrityError) as err:
-        models.load_package(pkg_dir)
+        pkg.path("tflite")
     msg = str(err.value)
     assert "weights.bin" in msg and want in msg and sha256_file(target) in msg
     assert "Reinstall" in msg
+    with pytest.raises(ModelIntegrityError):
+        pkg.verify_all()
+
+
+def test_a_file_is_hashed_once_and_again_when_it_changes(tmp_path, monkeypatch):
+    from radassist.core.models import package as package_mod
+
+    pkg = models.load_package(_write_pkg(tmp_path))
+    hashed = []
+    real = package_mod.sha256_file
+    monkeypatch.setattr(package_mod, "sha256_file", lambda p: hashed.append(p) or real(p))
+    assert pkg.path("tflite") == pkg.path("tflite") == models.load_package(pkg.root).path("tflite")
+    assert len(hashed) == 1  # once per file per process, across ModelPackage objects
+    _flip_byte(pkg.root / "weights.bin")  # replaced after the first check: the changed file is checked again
+    with pytest.raises(ModelIntegrityError, match="damaged"):
+        pkg.path("tflite")
+
+
+def test_concurrent_first_uses_hash_the_file_once(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from radassist.core.models import package as package_mod
+
+    pkg = models.load_package(_write_pkg(tmp_path))
+    hashed = []
+    real = package_mod.sha256_file
+    monkeypatch.setattr(package_mod, "sha256_file", lambda p: hashed.append(p) or real(p))
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(lambda _: pkg.path("tflite"), range(32)))
+    assert len(set(paths)) == 1 and len(hashed) == 1
+
+
+def test_install_checks_every_file(tmp_path, radassist_home):
+    pkg_dir = _write_pkg(tmp_path)
+    _flip_byte(pkg_dir / "weights.bin")
+    with pytest.raises(ModelIntegrityError):
+        models.install_package(pkg_dir)
 
 
 def test_missing_file_is_refused(tmp_path):
@@ -144,6 +198,7 @@ def test_resolve_folder_id_and_version(tmp_path, radassist_home):
     assert models.resolve("test-cls@0.1.0") == installed
     newer = export.write_package(tmp_path / "v2", {**models.read_card(src).to_json(), "version": "0.10.0"},
                                  {"tflite": src / "weights.bin"})
+    assert [c.version for c in models.read_card(newer).changelog] == ["0.1.0", "0.10.0"]
     models.install_package(newer)
     assert models.resolve("test-cls").name == "0.10.0"  # numeric, not string, version order
     with pytest.raises(ModelNotFoundError, match="Available"):
@@ -170,6 +225,13 @@ def test_export_writes_both_runtimes_with_hashes():
     for role in ("keras", "tflite"):
         assert pkg.card.files[role].sha256 == sha256_file(pkg.path(role))
     assert json.loads((pkg.root / models.CARD_NAME).read_text())["explain"]["cam_output"] == "cam"
+    # the declared outputs are what the graph returns, and the exported .tflite passes `models verify`
+    assert [o.name for o in pkg.card.outputs] == ["logits", "cam", "features"]
+    assert pkg.card.output("cam").shape == ("N", 7, 7, "L")
+    from radassist.core.models.verify import verify_package
+
+    result = verify_package(pkg.root)
+    assert result.ok, result.problems
 
 
 def test_exported_cam_is_feature_map_times_kernel():
