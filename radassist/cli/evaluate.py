@@ -6,6 +6,8 @@ its .tflite through the app's engine, so the figures are those of what the app r
 
 from __future__ import annotations
 
+from radassist.config import EXIT_OK
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("evaluate", help="evaluate a model package on labelled images (report with CIs)",
@@ -34,4 +36,4 @@ def run(args) -> int:
               f"NPV {op['npv']['value'] if op['npv']['value'] is not None else float('nan'):.3f}; "
               f"ECE {m['ece_calibrated'] if m['ece_calibrated'] is not None else float('nan'):.4f}")
     print(f"report written to {args.out}/report.html")
-    return 0
+    return EXIT_OK

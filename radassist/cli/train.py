@@ -11,6 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from radassist.config import EXIT_OK
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("train", help="train a classifier (transfer learning) and write a model package",
@@ -77,7 +79,7 @@ def run(args) -> int:
     else:
         command = "python -m radassist train " + _args_to_cli(args)
     train(cfg, command, progress=lambda line: print(line, flush=True))
-    return 0
+    return EXIT_OK
 
 
 def _args_to_cli(args) -> str:

@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+from radassist.config import EXIT_OK
+
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 DEFAULT_WEIGHTS = REPO.parent / "shared" / "weights" / "mobilenet_v2_1.0_224_no_top.rebuilt_from_tf_slim.h5"
@@ -71,8 +73,14 @@ def run(args: argparse.Namespace) -> int:
                                              float16=f16)
             files[name] = p
 
+        io_spec = {  # what the feature extractor takes and returns: checked by ``radassist models verify``
+            "inputs": [{"name": "image", "shape": ["N", args.size, args.size, 3], "dtype": "float32",
+                        "range": [-1, 1], "description": "preprocess.model_input: u8 / 127.5 - 1, 3 channels"}],
+            "outputs": [{"name": "features", "shape": ["N", 1280], "dtype": "float32", "range": [0, 6],
+                         "description": "MobileNetV2 ImageNet pooled features (mean of ReLU6)"}]}
+
         def feats(path: Path) -> tuple[np.ndarray, np.ndarray]:
-            card = {"id": "tmp", "version": "0", "task": "ood", "labels": ["ood"], "input": {"size": [args.size] * 2},
+            card = {**io_spec, "id": "tmp", "version": "0.0.0", "task": "ood", "labels": ["ood"], "input": {"size": [args.size] * 2},
                     "intended_use": "", "limitations": [], "base_weights": None, "data_manifest_sha256": None,
                     "training_command": "", "metrics": {}, "licenses": []}
             d = tmp / path.stem
@@ -103,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         tfl = tmp / "features.tflite"
         tfl.write_bytes(files["f16" if use_f16 else "f32"].read_bytes())
         card = {
-            "id": ood.GATE_ID, "version": args.version, "task": "ood", "labels": ["not_frontal_cxr", "inverted"],
+            **io_spec, "id": ood.GATE_ID, "version": args.version, "task": "ood", "labels": ["not_frontal_cxr", "inverted"],
             "input": {"size": [args.size, args.size], "channels": 3,
                       "preprocessing": "display.render_uint8 (default window) -> cv2.resize INTER_AREA squash -> "
                                        "u8/127.5-1 -> 3 channels (preprocess.model_input)"},
@@ -135,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         write_package(args.out, card, {"tflite": tfl, "params": params_path})
     _report(cv, novel, parity)
     print(f"wrote {args.out} (features.tflite sha256 {sha256_file(args.out / 'features.tflite')[:12]}...)")
-    return 0
+    return EXIT_OK
 
 
 def _command(args: argparse.Namespace) -> str:

@@ -6,6 +6,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from radassist.config import EXIT_OK, EXIT_USAGE
+
 HELP = "train the lung-segmentation U-Net and write a model package"
 
 
@@ -43,7 +45,7 @@ def run(args) -> int:
     if args.epochs < 1 or args.size % (2 ** args.levels) or not 0 < args.val_fraction < 1:
         print("radassist train-segmentation: --epochs >= 1, --size divisible by 2**levels and "
               "0 < --val-fraction < 1 are required", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     args.out.mkdir(parents=True, exist_ok=True)
     cfg = unet.TrainConfig(data=args.data, out=args.out, epochs=args.epochs, seed=args.seed, size=args.size,
                            base_filters=args.base_filters, levels=args.levels, batch_size=args.batch_size,
@@ -74,4 +76,4 @@ def run(args) -> int:
     for src, v in m["per_source"].items():
         print(f"  {src:<11} Dice {v['dice']['mean']:.4f} {v['dice']['ci95']}  IoU {v['iou']['mean']:.4f} "
               f"{v['iou']['ci95']}  n={v['dice']['n']}", file=sys.stderr)
-    return 0
+    return EXIT_OK

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.optimize import minimize_scalar
 
 from radassist.core.errors import TrainingError
 from radassist.core.numeric import sigmoid
@@ -19,29 +20,14 @@ from radassist.training.metrics import nll
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray, *, bounds: tuple[float, float] = (0.05, 20.0)) -> float:
-    """The T in ``bounds`` minimising NLL of sigmoid(logits / T) (golden-section search on log T)."""
+    """The T in ``bounds`` minimising NLL of sigmoid(logits / T) (bounded Brent search on log T)."""
     z = np.asarray(logits, dtype=np.float64).ravel()
     t = np.asarray(y, dtype=np.float64).ravel()
     if len(z) == 0 or t.min() == t.max():
         raise TrainingError("Temperature scaling needs validation images of both classes.")
-
-    def loss(log_t: float) -> float:
-        return nll(t, sigmoid(z / math.exp(log_t)))
-
-    a, b = math.log(bounds[0]), math.log(bounds[1])
-    g = (math.sqrt(5) - 1) / 2
-    c, d = b - g * (b - a), a + g * (b - a)
-    fc, fd = loss(c), loss(d)
-    for _ in range(80):
-        if fc < fd:
-            b, d, fd = d, c, fc
-            c = b - g * (b - a)
-            fc = loss(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + g * (b - a)
-            fd = loss(d)
-    return float(math.exp((a + b) / 2))
+    found = minimize_scalar(lambda log_t: nll(t, sigmoid(z / math.exp(log_t))), method="bounded",
+                            bounds=(math.log(bounds[0]), math.log(bounds[1])), options={"xatol": 1e-7})
+    return float(math.exp(found.x))
 
 
 def prior_shift(prevalence: float) -> float:

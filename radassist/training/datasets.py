@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from radassist.core.errors import DatasetError
+from radassist.core.image import IMAGE_SUFFIXES
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".dcm", ".dicom")
 #: class folder names / CSV labels that mean "no finding": negatives for every label
 NEGATIVE_NAMES = frozenset({"normal", "no_finding", "none", "negative"})
 PATH_COLUMNS = ("path", "image", "Image Index", "filename", "file")

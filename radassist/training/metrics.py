@@ -1,41 +1,56 @@
-"""Classifier metrics in NumPy: AUROC (+ bootstrap CI), operating-point rates (+ Wilson CIs), ECE, curves.
+"""Classifier metrics: AUROC (+ bootstrap CI), operating-point rates (+ Wilson CIs), ECE, curves.
 
-The bootstrap resamples patients when ``groups`` is given: images of one child are correlated, so
-resampling images would give intervals that are too narrow.
+AUROC, the ROC curve, log-loss and confusion counts are scikit-learn's; the Wilson interval is SciPy's.
+:func:`bootstrap_ci` is the one bootstrap of the project (classifier AUROC, lung Dice/IoU): it resamples
+patients when ``groups`` is given, because images of one patient are correlated and resampling images
+would give intervals that are too narrow.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-
-Z95 = 1.959963984540054
-
-
-def _ranks(x: np.ndarray) -> np.ndarray:
-    """1-based ranks with ties averaged."""
-    order = np.argsort(x, kind="mergesort")
-    xs = x[order]
-    ranks = np.empty(len(x), dtype=np.float64)
-    # boundaries of tie groups
-    starts = np.r_[0, np.flatnonzero(np.diff(xs)) + 1]
-    ends = np.r_[starts[1:], len(xs)]
-    avg = (starts + ends + 1) / 2.0
-    ranks[order] = np.repeat(avg, ends - starts)
-    return ranks
+from scipy.stats import binomtest
+from sklearn.metrics import confusion_matrix, log_loss, roc_auc_score, roc_curve
 
 
 def auroc(y: np.ndarray, score: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney U, ties count half); NaN when one class is absent."""
+    """Area under the ROC curve (ties count half); NaN when one class is absent."""
     y = np.asarray(y).astype(bool).ravel()
-    s = np.asarray(score, dtype=np.float64).ravel()
-    n_pos, n_neg = int(y.sum()), int((~y).sum())
-    if n_pos == 0 or n_neg == 0:
+    if y.all() or not y.any():
         return float("nan")
-    r = _ranks(s)
-    return float((r[y].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+    return float(roc_auc_score(y, np.asarray(score, dtype=np.float64).ravel()))
+
+
+def bootstrap_ci(statistic: Callable[[np.ndarray], float], n: int, *, groups: Sequence | np.ndarray | None = None,
+                 n_boot: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``statistic(indices)`` over ``n`` rows: each resample draws whole
+    groups (patients) with replacement when ``groups`` is given, else single rows. Resamples whose
+    statistic is NaN (one class missing) are left out; (nan, nan) when none is left."""
+    rng = np.random.default_rng(seed)
+    if n == 0:
+        return float("nan"), float("nan")
+    # rows ordered by group: group k is rows[starts[k] : starts[k] + sizes[k]]
+    inverse = np.arange(n) if groups is None else np.unique(np.asarray(groups).ravel(), return_inverse=True)[1]
+    rows = np.argsort(inverse, kind="mergesort")
+    sizes = np.bincount(inverse)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    stats = []
+    for _ in range(n_boot):
+        pick = rng.integers(0, len(sizes), len(sizes))
+        lens = sizes[pick]
+        within = np.arange(lens.sum()) - np.repeat(np.cumsum(lens) - lens, lens)
+        value = statistic(rows[np.repeat(starts[pick], lens) + within])
+        if not math.isnan(value):
+            stats.append(value)
+    if not stats:
+        return float("nan"), float("nan")
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(stats, [alpha, 1.0 - alpha])
+    return float(lo), float(hi)
 
 
 def bootstrap_auroc(y: np.ndarray, score: np.ndarray, *, groups: np.ndarray | None = None, n_boot: int = 2000,
@@ -43,43 +58,17 @@ def bootstrap_auroc(y: np.ndarray, score: np.ndarray, *, groups: np.ndarray | No
     """(AUROC, lower, upper): percentile bootstrap over images, or over groups (patients) when given."""
     y = np.asarray(y).astype(bool).ravel()
     s = np.asarray(score, dtype=np.float64).ravel()
-    point = auroc(y, s)
-    rng = np.random.default_rng(seed)
-    if groups is None:
-        units = [np.array([i]) for i in range(len(y))]
-    else:
-        g = np.asarray(groups).ravel()
-        _, inverse = np.unique(g, return_inverse=True)
-        order = np.argsort(inverse, kind="mergesort")
-        bounds = np.r_[0, np.flatnonzero(np.diff(inverse[order])) + 1, len(order)]
-        units = [order[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)]
-    lengths = np.array([len(u) for u in units])
-    flat = np.concatenate(units)
-    offsets = np.r_[0, np.cumsum(lengths)[:-1]]
-    stats = []
-    for _ in range(n_boot):
-        pick = rng.integers(0, len(units), len(units))
-        idx = np.concatenate([flat[offsets[k]:offsets[k] + lengths[k]] for k in pick]) if groups is not None \
-            else pick
-        a = auroc(y[idx], s[idx])
-        if not math.isnan(a):
-            stats.append(a)
-    if not stats:
-        return point, float("nan"), float("nan")
-    alpha = (1.0 - level) / 2.0
-    lo, hi = np.quantile(stats, [alpha, 1.0 - alpha])
-    return point, float(lo), float(hi)
+    lo, hi = bootstrap_ci(lambda idx: auroc(y[idx], s[idx]), len(y), groups=groups, n_boot=n_boot, seed=seed,
+                          level=level)
+    return auroc(y, s), lo, hi
 
 
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for k successes out of n; (nan, nan) for n = 0."""
     if n == 0:
         return float("nan"), float("nan")
-    p = k / n
-    denom = 1.0 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)
 
 
 @dataclass(frozen=True)
@@ -117,25 +106,15 @@ def operating_point(y: np.ndarray, prob: np.ndarray, threshold: float) -> Operat
     """Confusion counts and rates for the rule ``prob >= threshold`` (the engine's rule)."""
     y = np.asarray(y).astype(bool).ravel()
     pred = np.asarray(prob, dtype=np.float64).ravel() >= threshold
-    tp, fp = int((pred & y).sum()), int((pred & ~y).sum())
-    tn, fn = int((~pred & ~y).sum()), int((~pred & y).sum())
+    tn, fp, fn, tp = (int(v) for v in confusion_matrix(y, pred, labels=[False, True]).ravel())
     return OperatingPoint(float(threshold), tp, fp, tn, fn, _rate(tp, tp + fn), _rate(tn, tn + fp),
                           _rate(tp, tp + fp), _rate(tn, tn + fn), _rate(tp + tn, len(y)))
 
 
 def roc_points(y: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(fpr, tpr, thresholds) from (0, 0) to (1, 1), one point per distinct score (rule ``score >= t``)."""
-    y = np.asarray(y).astype(bool).ravel()
-    s = np.asarray(score, dtype=np.float64).ravel()
-    order = np.argsort(-s, kind="mergesort")
-    s, y = s[order], y[order]
-    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
-    tps = np.cumsum(y)[last]
-    fps = np.cumsum(~y)[last]
-    n_pos, n_neg = max(int(y.sum()), 1), max(int((~y).sum()), 1)
-    fpr = np.r_[0.0, fps / n_neg]
-    tpr = np.r_[0.0, tps / n_pos]
-    thr = np.r_[np.inf, s[last]]
+    fpr, tpr, thr = roc_curve(np.asarray(y).astype(bool).ravel(), np.asarray(score, dtype=np.float64).ravel(),
+                              drop_intermediate=False)
     return fpr, tpr, thr
 
 
@@ -173,8 +152,7 @@ def ece(y: np.ndarray, prob: np.ndarray, n_bins: int = 15) -> float:
     return float(sum(b.count / n * abs(b.frequency - b.confidence) for b in bins if b.count))
 
 
-def nll(y: np.ndarray, prob: np.ndarray, eps: float = 1e-12) -> float:
-    """Mean binary cross-entropy."""
-    y = np.asarray(y, dtype=np.float64).ravel()
-    p = np.clip(np.asarray(prob, dtype=np.float64).ravel(), eps, 1 - eps)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def nll(y: np.ndarray, prob: np.ndarray) -> float:
+    """Mean binary cross-entropy (log-loss) of the positive-class probability."""
+    return float(log_loss(np.asarray(y, dtype=np.float64).ravel(), np.asarray(prob, dtype=np.float64).ravel(),
+                          labels=[0, 1]))

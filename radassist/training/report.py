@@ -1,15 +1,19 @@
-"""The evaluation report: ``report.json`` (every figure), ``report.md`` and ``report.html`` with a ROC
-curve, a reliability diagram and a confusion matrix drawn as inline SVG (no plotting dependency)."""
+"""The evaluation report: ``report.json`` (every figure), ``report.md`` and ``report.html``, and per label a
+ROC curve, a reliability diagram and a confusion matrix drawn by matplotlib (imported when a report is
+written; a bare ``Figure``, so no GUI backend or global pyplot state) as SVG files beside them."""
 
 from __future__ import annotations
 
 import html
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
-W, H, PAD = 320, 320, 40
+#: chart kind -> file name stem; one SVG per (kind, label), e.g. ``roc_pneumonia.svg``
+CHART_KINDS = ("roc", "reliability", "confusion")
+_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "radassist-report"}  # text stays text; stable ids
 
 
 def _fmt(v: float | None, digits: int = 3) -> str:
@@ -20,89 +24,83 @@ def _rate(r: dict) -> str:
     return f"{_fmt(r['value'])} ({_fmt(r['lower'])}-{_fmt(r['upper'])}; {r['k']}/{r['n']})"
 
 
-def _axes(title: str, xlabel: str, ylabel: str) -> list[str]:
-    s = W - 2 * PAD
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
-           f'font-family="sans-serif" font-size="11">',
-           f'<rect x="{PAD}" y="{PAD}" width="{s}" height="{s}" fill="white" stroke="#333"/>',
-           f'<text x="{W / 2}" y="18" text-anchor="middle" font-size="13">{html.escape(title)}</text>',
-           f'<text x="{W / 2}" y="{H - 6}" text-anchor="middle">{html.escape(xlabel)}</text>',
-           f'<text x="12" y="{H / 2}" text-anchor="middle" transform="rotate(-90 12 {H / 2})">{html.escape(ylabel)}</text>']
-    for k in range(6):
-        v = k / 5
-        x, y = PAD + v * s, H - PAD - v * s
-        out.append(f'<line x1="{x:.1f}" y1="{H - PAD}" x2="{x:.1f}" y2="{H - PAD + 4}" stroke="#333"/>'
-                   f'<text x="{x:.1f}" y="{H - PAD + 15}" text-anchor="middle">{v:.1f}</text>'
-                   f'<line x1="{PAD - 4}" y1="{y:.1f}" x2="{PAD}" y2="{y:.1f}" stroke="#333"/>'
-                   f'<text x="{PAD - 6}" y="{y + 4:.1f}" text-anchor="end">{v:.1f}</text>')
-    out.append(f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{PAD}" stroke="#bbb" stroke-dasharray="4 3"/>')
-    return out
+def chart_name(kind: str, label: str) -> str:
+    return f"{kind}_{re.sub(r'[^0-9A-Za-z_-]+', '_', label)}.svg"
 
 
-def _xy(u: float, v: float) -> tuple[float, float]:
-    s = W - 2 * PAD
-    return PAD + u * s, H - PAD - v * s
+def _square_axes(title: str, xlabel: str, ylabel: str) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4.2, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(0, 1), ylim=(0, 1), aspect="equal")
+    ax.plot([0, 1], [0, 1], ls="--", lw=1, color="#bbbbbb")
+    ax.grid(True, lw=0.5, alpha=0.5)
+    return fig, ax
 
 
-def roc_svg(m: dict[str, Any], label: str) -> str:
-    out = _axes(f"ROC: {label} (AUROC {_fmt(m['auroc']['value'])})", "1 - specificity", "sensitivity")
-    pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in (_xy(f, t) for f, t in zip(m["roc"]["fpr"], m["roc"]["tpr"],
-                                                                              strict=True)))
-    out.append(f'<polyline points="{pts}" fill="none" stroke="#1f5fbf" stroke-width="2"/>')
+def roc_figure(m: dict[str, Any], label: str) -> Any:
+    fig, ax = _square_axes(f"ROC: {label} (AUROC {_fmt(m['auroc']['value'])})", "1 - specificity", "sensitivity")
+    ax.plot(m["roc"]["fpr"], m["roc"]["tpr"], color="#1f5fbf", lw=2, label="ROC")
     op = m["operating_point"]
-    x, y = _xy(1 - op["specificity"]["value"], op["sensitivity"]["value"])
-    out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#d62728"><title>threshold {op["threshold"]:.4f}'
-               f'</title></circle>')
-    out.append(f'<text x="{x + 6:.1f}" y="{y + 14:.1f}" fill="#d62728">t = {op["threshold"]:.3f}</text></svg>')
-    return "".join(out)
+    if op["specificity"]["value"] is not None and op["sensitivity"]["value"] is not None:
+        ax.plot([1 - op["specificity"]["value"]], [op["sensitivity"]["value"]], "o", color="#d62728",
+                label=f"threshold {op['threshold']:.3f}")
+    ax.legend(loc="lower right")
+    return fig
 
 
-def reliability_svg(m: dict[str, Any], label: str) -> str:
-    out = _axes(f"Reliability: {label} (ECE {_fmt(m['ece_calibrated'])})", "predicted probability",
-                "observed frequency")
-    s = W - 2 * PAD
-    n = sum(b["count"] for b in m["reliability"]) or 1
-    for b in m["reliability"]:
-        if not b["count"]:
-            continue
-        x0, _ = _xy(b["lower"], 0)
-        bw = (b["upper"] - b["lower"]) * s
-        _, y = _xy(0, b["frequency"])
-        out.append(f'<rect x="{x0 + 1:.1f}" y="{y:.1f}" width="{bw - 2:.1f}" height="{H - PAD - y:.1f}" '
-                   f'fill="#1f5fbf" fill-opacity="{0.25 + 0.75 * min(1.0, 5 * b["count"] / n):.2f}">'
-                   f'<title>{b["count"]} images, mean p {b["confidence"]:.3f}, observed {b["frequency"]:.3f}</title></rect>')
-        cx, cy = _xy(b["confidence"], b["frequency"])
-        out.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" fill="#d62728"/>')
-    out.append("</svg>")
-    return "".join(out)
+def reliability_figure(m: dict[str, Any], label: str) -> Any:
+    fig, ax = _square_axes(f"Reliability: {label} (ECE {_fmt(m['ece_calibrated'])})", "predicted probability",
+                           "observed frequency")
+    bins = [b for b in m["reliability"] if b["count"]]
+    ax.bar([b["lower"] for b in bins], [b["frequency"] for b in bins],
+           width=[b["upper"] - b["lower"] for b in bins], align="edge", color="#1f5fbf", alpha=0.45,
+           edgecolor="white", label="observed")
+    ax.plot([b["confidence"] for b in bins], [b["frequency"] for b in bins], "o", color="#d62728", ms=4,
+            label="bin mean p")
+    ax.legend(loc="upper left")
+    return fig
 
 
-def confusion_svg(m: dict[str, Any], label: str) -> str:
+def confusion_figure(m: dict[str, Any], label: str) -> Any:
+    from matplotlib.figure import Figure
+
     c = m["confusion"]
-    cells = [("TP", c["tp"], 0, 0), ("FN", c["fn"], 1, 0), ("FP", c["fp"], 0, 1), ("TN", c["tn"], 1, 1)]
-    total = max(1, sum(v for _, v, _, _ in cells))
-    size, x0, y0 = 100, 90, 50
-    out = ['<svg xmlns="http://www.w3.org/2000/svg" width="320" height="280" viewBox="0 0 320 280" '
-           'font-family="sans-serif" font-size="12">',
-           f'<text x="160" y="18" text-anchor="middle" font-size="13">Confusion: {html.escape(label)} '
-           f'(t = {m["operating_point"]["threshold"]:.3f})</text>',
-           f'<text x="{x0 + size / 2}" y="{y0 - 6}" text-anchor="middle">predicted +</text>',
-           f'<text x="{x0 + 1.5 * size}" y="{y0 - 6}" text-anchor="middle">predicted -</text>',
-           f'<text x="{x0 - 6}" y="{y0 + size / 2}" text-anchor="end">actual +</text>',
-           f'<text x="{x0 - 6}" y="{y0 + 1.5 * size}" text-anchor="end">actual -</text>']
-    for name, v, col, row in cells:
-        x, y = x0 + col * size, y0 + row * size
-        shade = 0.15 + 0.85 * v / total
-        good = name in ("TP", "TN")
-        colour = "#2ca02c" if good else "#d62728"
-        out.append(f'<rect x="{x}" y="{y}" width="{size}" height="{size}" fill="{colour}" fill-opacity="{shade:.2f}" '
-                   f'stroke="#333"/><text x="{x + size / 2}" y="{y + size / 2}" text-anchor="middle">{name}</text>'
-                   f'<text x="{x + size / 2}" y="{y + size / 2 + 18}" text-anchor="middle" font-size="15">{v}</text>')
-    out.append("</svg>")
-    return "".join(out)
+    cells = [[c["tp"], c["fn"]], [c["fp"], c["tn"]]]
+    fig = Figure(figsize=(4.2, 3.8), layout="constrained")
+    ax = fig.add_subplot()
+    top = max(1, max(map(max, cells)))
+    ax.imshow(cells, cmap="Blues", vmin=0, vmax=top)
+    names = [["TP", "FN"], ["FP", "TN"]]
+    for row in range(2):
+        for col in range(2):
+            ax.text(col, row, f"{names[row][col]}\n{cells[row][col]}", ha="center", va="center", fontsize=13,
+                    color="white" if cells[row][col] > top / 2 else "black")
+    ax.set(title=f"Confusion: {label} (t = {m['operating_point']['threshold']:.3f})", xticks=[0, 1],
+           yticks=[0, 1], xticklabels=["predicted +", "predicted -"], yticklabels=["actual +", "actual -"])
+    return fig
 
 
-def markdown(result: dict[str, Any], title: str) -> str:
+_FIGURES = {"roc": roc_figure, "reliability": reliability_figure, "confusion": confusion_figure}
+
+
+def write_charts(out_dir: Path, result: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """The three charts of every label as SVG files in ``out_dir``; label -> kind -> file name."""
+    import matplotlib
+
+    written: dict[str, dict[str, str]] = {}
+    with matplotlib.rc_context(_SVG_RC):
+        for label, m in result["labels"].items():
+            written[label] = {}
+            for kind in CHART_KINDS:
+                name = chart_name(kind, label)
+                _FIGURES[kind](m, label).savefig(Path(out_dir) / name, format="svg", metadata={"Date": None})
+                written[label][kind] = name
+    return written
+
+
+def markdown(result: dict[str, Any], title: str, charts: dict[str, dict[str, str]] | None = None) -> str:
     lines = [f"# {title}", "",
              f"Images: {result['n_images']}" + (f", patients: {result['n_patients']}" if result.get("n_patients") else ""),
              f"Calibration: {result['calibration_source']}; threshold: {result['threshold_source']}.",
@@ -130,12 +128,14 @@ def markdown(result: dict[str, Any], title: str) -> str:
         lines += [f"| {b['lower']:.2f}-{b['upper']:.2f} | {b['count']} | {b['confidence']:.3f} | {b['frequency']:.3f} |"
                   for b in m["reliability"] if b["count"]]
         lines.append("")
+        if charts and label in charts:
+            lines += [" ".join(f"![{kind}: {label}]({name})" for kind, name in charts[label].items()), ""]
     return "\n".join(lines) + "\n"
 
 
-def html_page(result: dict[str, Any], title: str, md: str) -> str:
+def html_page(result: dict[str, Any], title: str, charts: dict[str, dict[str, str]] | None = None) -> str:
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-             "<style>body{font-family:sans-serif;max-width:1050px;margin:2em auto}svg{margin:4px}"
+             "<style>body{font-family:sans-serif;max-width:1050px;margin:2em auto}img{margin:4px;width:320px}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",
              f"<p>Images: {result['n_images']}; calibration: {html.escape(result['calibration_source'])}; threshold: "
@@ -150,20 +150,24 @@ def html_page(result: dict[str, Any], title: str, md: str) -> str:
                 ("ECE calibrated / T=1", f"{_fmt(m['ece_calibrated'], 4)} / {_fmt(m['ece_uncalibrated'], 4)}")]
         parts.append(f"<h2>{html.escape(label)}</h2><table>" +
                      "".join(f"<tr><th>{k}</th><td>{html.escape(v)}</td></tr>" for k, v in rows) + "</table>")
-        parts.append(f"<div>{roc_svg(m, label)}{reliability_svg(m, label)}{confusion_svg(m, label)}</div>")
+        if charts and label in charts:
+            parts.append("<div>" + "".join(f'<img src="{html.escape(name)}" alt="{html.escape(kind)}: '
+                                           f'{html.escape(label)}">' for kind, name in charts[label].items())
+                         + "</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
 def write_report(out_dir: Path, result: dict[str, Any], *, title: str, extra: dict[str, Any] | None = None) -> dict:
-    """Write report.json / report.md / report.html into ``out_dir``; return the JSON written."""
+    """Write report.json / report.md / report.html and the chart SVGs into ``out_dir``; return the JSON
+    written (its ``charts`` names the SVG files per label)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = {"title": title, **result, **(extra or {})}
+    charts = write_charts(out_dir, result)
+    data = {"title": title, **result, **(extra or {}), "charts": charts}
     (out_dir / "report.json").write_text(json.dumps(data, indent=1, default=_default, allow_nan=True) + "\n")
-    md = markdown(result, title)
-    (out_dir / "report.md").write_text(md)
-    (out_dir / "report.html").write_text(html_page(result, title, md))
+    (out_dir / "report.md").write_text(markdown(result, title, charts))
+    (out_dir / "report.html").write_text(html_page(result, title, charts))
     return data
 
 
@@ -176,49 +180,3 @@ def _default(o: Any) -> Any:
         return o.tolist()
     return str(o)
 
-
-def card_markdown(card: dict[str, Any], report_md: str = "", comparison_md: str = "") -> str:
-    """A model card as a readable page: identity, intended use, limits, training, validation report."""
-    v = card["metrics"].get("validation", {})
-    tr = card["metrics"].get("training", {})
-    lines = [f"# Model card: {card['id']} {card['version']}", "",
-             f"Task: {card['task']}; labels (output order): {', '.join(card['labels'])}; created {card['created']}.", "",
-             "## Intended use", "", card["intended_use"], "", "## Limitations", ""]
-    lines += [f"- {x}" for x in card["limitations"]]
-    bw = card.get("base_weights") or {}
-    lines += ["", "## Input", "", f"- size {card['input']['size'][0]}x{card['input']['size'][1]}, "
-              f"{card['input'].get('channels', 3)} channels", f"- preprocessing: {card['input'].get('preprocessing', '')}",
-              "", "## Calibration and operating point", "",
-              f"- temperature (per label): {', '.join(f'{t:.4f}' for t in card['temperature'])} "
-              "(calibrated probability = sigmoid(logit / T))",
-              f"- thresholds: {', '.join(f'{k} {t:.4f}' for k, t in card['thresholds'].items())}",
-              f"- policy: {card['threshold_policy']}", "", "## Training", "",
-              f"- command: `{card['training_command']}`",
-              f"- machine: {card.get('machine', '')}",
-              f"- base weights: {bw.get('name')} (sha256 `{bw.get('sha256')}`)",
-              f"- data manifest sha256: `{card['data_manifest_sha256']}` (patient-level split; the manifest ships "
-              "with the package)",
-              f"- images: {tr.get('train_images')} training, {tr.get('val_images')} validation; best epoch "
-              f"{tr.get('best_epoch')} of {tr.get('epochs_run')}; wall time {tr.get('wall_seconds')} s"]
-    if tr.get("calibrated_from_saved_fit"):
-        lines.append("- calibration, threshold, report and export were redone from this run's fitted weights with "
-                     "the same command plus `--reuse-fit` (no refit)")
-    lines += ["",
-              "| epoch | phase | loss | train AUROC | val loss | val AUROC | seconds |", "|---|---|---|---|---|---|---|"]
-    for e in tr.get("epochs", []):
-        lines.append(f"| {e['epoch']}{' *' if e.get('best') else ''} | {e['phase']} | {e.get('loss', float('nan')):.4f} | "
-                     f"{e.get('auroc', float('nan')):.4f} | {e.get('val_loss', float('nan')):.4f} | "
-                     f"{e.get('val_auroc', float('nan')):.4f} | {e.get('seconds')} |")
-    lines += ["", "(* = improved validation AUROC; the last starred epoch's weights are shipped. Per-epoch val "
-              "AUROC here is Keras' 1000-threshold estimate; the report below is exact.)", ""]
-    lines += ["## Files", "", "| role | file | sha256 | dtype |", "|---|---|---|---|"]
-    lines += [f"| {r} | {f['path']} | `{f['sha256']}` | {f.get('dtype', '')} |" for r, f in card["files"].items()]
-    lines += ["", "## Licences", ""] + [f"- {x}" for x in card["licenses"]]
-    if v and not report_md:
-        lines += ["", f"Validation: {v.get('n_images')} images."]
-    if report_md:
-        lines += ["", "## Validation report", "", report_md.replace("\n# ", "\n### ").replace("\n## ", "\n### ")
-                  .split("\n", 1)[1] if report_md.startswith("# ") else report_md]
-    if comparison_md:
-        lines += ["", comparison_md]
-    return "\n".join(lines) + "\n"

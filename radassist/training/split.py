@@ -1,17 +1,23 @@
-"""Patient-level train/validation split and the manifest that makes a run reproducible.
+"""Patient-level folds for every trainer, and the classifier's train/validation manifest.
 
 The same child appears in many images (one Kermany patient has 30): every image of a patient goes to the
-same fold, or validation scores are inflated. Patients are stratified by their label pattern so both
-folds keep the prevalence. The manifest lists every file's path, targets, patient, fold and sha256; its
-own sha256 (of the canonical JSON bytes, which is exactly the file written) goes into the model card.
+same fold, or validation scores are inflated. :func:`patient_folds` is the one splitter (scikit-learn's
+``StratifiedGroupKFold``, shuffled by the seed); the classifier, the lung U-Net (through
+:func:`patient_holdout`) and the OOD gate's cross-validation all call it. Strata (label pattern, source,
+category) are spread evenly over the folds so each keeps the prevalence. The manifest lists every file's
+path, targets, patient, fold and sha256; its own sha256 (of the canonical JSON bytes, which is exactly the
+file written) goes into the model card.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +27,53 @@ from radassist.core.errors import DatasetError
 from radassist.training.datasets import Dataset, Record
 
 TRAIN, VAL = "train", "val"
+#: written into the manifest so a reader knows how the folds were drawn from the seed
+SPLIT_METHOD = "sklearn.model_selection.StratifiedGroupKFold(shuffle=True, random_state=seed)"
+
+
+def patient_folds(patients: Sequence[Hashable], strata: Sequence[Hashable] | None = None, *, n_folds: int,
+                  seed: int) -> np.ndarray:
+    """Fold number (0 .. n_folds-1) of every row: all rows of a patient (or paper, or CT series) share a
+    fold, and each stratum is spread as evenly as the patients allow. Deterministic for (data, seed)."""
+    groups = np.asarray([str(g) for g in patients])
+    n_groups = len(np.unique(groups))
+    if n_folds < 2 or n_groups < n_folds:
+        raise DatasetError(f"{n_folds} folds need at least {max(n_folds, 2)} patients; there are {n_groups}.",
+                           hint="Use more images or fewer folds.")
+    if strata is None:
+        y = np.zeros(len(groups), dtype=int)
+    else:
+        codes = {s: i for i, s in enumerate(sorted(set(strata), key=repr))}
+        y = np.array([codes[s] for s in strata], dtype=int)
+        if np.all(np.bincount(y) < n_folds):  # no stratum fills the folds (a tiny set): group folds only
+            y = np.zeros(len(groups), dtype=int)
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    folds = np.full(len(groups), -1, dtype=int)
+    with warnings.catch_warnings():
+        # a stratum smaller than n_folds (three photos of one kind) is expected: it lands in fewer folds
+        warnings.filterwarnings("ignore", message="The least populated class", category=UserWarning)
+        splitter = StratifiedGroupKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+        for k, (_, test) in enumerate(splitter.split(np.zeros(len(groups)), y, groups)):
+            folds[test] = k
+    return folds
+
+
+def patient_holdout(patients: Sequence[Hashable], strata: Sequence[Hashable] | None = None, *,
+                    val_fraction: float, seed: int) -> np.ndarray:
+    """True for the validation rows: about ``val_fraction`` of the patients, whole, stratified.
+
+    The fraction is taken as folds of :func:`patient_folds` (0.2 = 1 of 5 folds, 0.3 = 3 of 10, at most
+    20 folds); a set with few patients gets one patient, at least, on each side.
+    """
+    if not 0.0 < val_fraction < 1.0:
+        raise DatasetError(f"--val-fraction must be between 0 and 1, got {val_fraction}.")
+    n_groups = len({str(p) for p in patients})
+    if n_groups < 2:
+        raise DatasetError("A patient-level split needs at least two patients.")
+    n_folds = min(Fraction(val_fraction).limit_denominator(20).denominator, n_groups)
+    n_val = min(max(round(val_fraction * n_folds), 1), n_folds - 1)
+    return patient_folds(patients, strata, n_folds=n_folds, seed=seed) < n_val
 
 
 @dataclass(frozen=True)
@@ -35,30 +88,14 @@ class Split:
 
 
 def patient_split(dataset: Dataset, val_fraction: float = 0.2, seed: int = 0) -> Split:
-    """Assign whole patients to train/val; deterministic for (data, fraction, seed)."""
-    if not 0.0 < val_fraction < 1.0:
-        raise DatasetError(f"--val-fraction must be between 0 and 1, got {val_fraction}.")
-    by_patient: dict[str, list[Record]] = defaultdict(list)
-    for r in dataset.records:
-        by_patient[r.patient].append(r)
-    if len(by_patient) < 2:
-        raise DatasetError("A patient-level split needs at least two patients.")
-    strata: dict[tuple[int, ...], list[str]] = defaultdict(list)
-    for patient, recs in by_patient.items():
-        pattern = tuple(max(r.targets[i] for r in recs) for i in range(len(dataset.labels)))
-        strata[pattern].append(patient)
-    rng = np.random.default_rng(seed)
-    val_patients: set[str] = set()
-    for pattern in sorted(strata):
-        members = sorted(strata[pattern])
-        order = rng.permutation(len(members))
-        n_val = int(round(val_fraction * len(members)))
-        val_patients.update(members[i] for i in order[:n_val])
-    if not val_patients or len(val_patients) == len(by_patient):
-        # tiny sets: force one patient on each side
-        ordered = sorted(by_patient)
-        val_patients = {ordered[int(rng.integers(len(ordered)))]}
-    folds = {r.path: (VAL if r.patient in val_patients else TRAIN) for r in dataset.records}
+    """Assign whole patients to train/val, stratified by the patient's label pattern; deterministic for
+    (data, fraction, seed)."""
+    pattern: dict[str, tuple[int, ...]] = defaultdict(lambda: (0,) * len(dataset.labels))
+    for r in dataset.records:  # a patient is positive for a label when any of their images is
+        pattern[r.patient] = tuple(max(a, b) for a, b in zip(pattern[r.patient], r.targets, strict=True))
+    val = patient_holdout([r.patient for r in dataset.records], [pattern[r.patient] for r in dataset.records],
+                          val_fraction=val_fraction, seed=seed)
+    folds = {r.path: (VAL if v else TRAIN) for r, v in zip(dataset.records, val, strict=True)}
     return Split(dataset, folds, seed, val_fraction)
 
 
@@ -72,7 +109,8 @@ def manifest(split: Split) -> dict:
                                    for i in range(len(ds.labels))]}
               for fold in (TRAIN, VAL)}
     return {"format": "radassist-split-manifest/1", "labels": list(ds.labels), "seed": split.seed,
-            "val_fraction": split.val_fraction, "split_unit": "patient", "counts": counts, "files": files}
+            "val_fraction": split.val_fraction, "split_unit": "patient", "split_method": SPLIT_METHOD,
+            "counts": counts, "files": files}
 
 
 def manifest_bytes(data: dict) -> bytes:

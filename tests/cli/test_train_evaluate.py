@@ -53,8 +53,16 @@ def test_train_writes_a_verified_package_with_a_complete_card(trained, capsys):
     epochs = card.metrics["training"]["epochs"]
     assert [e["phase"] for e in epochs] == ["frozen", "finetune"]
     assert card.base_weights["sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
-    for name in ("report.json", "report.md", "report.html"):
+    for name in ("report.json", "report.md", "report.html", "roc_pneumonia.svg"):
         assert (out / "report" / name).is_file()
+    # the package carries the charts its copy of the report page shows
+    assert {"validation_report_html", "validation_roc_pneumonia_svg", "validation_reliability_pneumonia_svg",
+            "validation_confusion_pneumonia_svg"} <= set(card.files)
+    from radassist.training.export import machine_description
+
+    assert json.loads((out / "package" / "model_card.json").read_text())["machine"] == machine_description()
+    rows = card.metrics["training"]["epochs"]
+    assert [e["epoch"] for e in rows if e["best"]][-1] == card.metrics["training"]["best_epoch"]
     assert hashlib.sha256((out / "manifest.json").read_bytes()).hexdigest() == card.data_manifest_sha256
 
 
@@ -67,7 +75,9 @@ def test_evaluate_writes_the_same_report_for_a_package(trained, tmp_path, capsys
     assert m["n"] == 40 and m["positives"] == 20
     assert report["threshold_source"] == "model card"
     assert m["operating_point"]["threshold"] == load_package(out / "package").card.thresholds["pneumonia"]
-    assert "<svg" in (tmp_path / "report.html").read_text()
+    page = (tmp_path / "report.html").read_text()
+    for kind in ("roc", "reliability", "confusion"):
+        assert f'<img src="{kind}_pneumonia.svg"' in page and (tmp_path / f"{kind}_pneumonia.svg").is_file()
     assert "AUROC" in capsys.readouterr().out
 
 

@@ -61,6 +61,20 @@ def test_logistic_regression_separates_and_is_regularised():
     assert np.abs(fit.fit_logistic(x, y, l2=1e4)[:3]).sum() < np.abs(beta[:3]).sum() / 10
 
 
+def test_logistic_fit_is_the_optimum_of_the_objective_the_gate_was_fitted_with():
+    """sum_i w_i logloss_i + l2/2 |w|^2, bias unpenalised (what the Newton fit of the shipped params.json
+    minimised): the gradient is zero at the returned [w..., b]."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(0, 1, (300, 5))
+    y = (x[:, 0] - x[:, 3] + rng.normal(0, 1, 300) > 0.5).astype(float)
+    w = fit.balanced_weights(y)
+    for l2 in (0.1, 10.0):
+        beta = fit.fit_logistic(x, y, l2=l2, weights=w)
+        xb = np.hstack([x, np.ones((300, 1))])
+        grad = xb.T @ ((ood.sigmoid(xb @ beta) - y) * w) + np.r_[np.full(5, l2), 0.0] * beta
+        assert np.abs(grad).max() < 1e-6
+
+
 def test_decisions_and_reasons_on_generated_features():
     cxr, other, inverted = _clusters()
     feats = np.vstack([cxr, other])
@@ -96,6 +110,9 @@ def test_group_folds_keep_near_duplicates_together(tmp_path):
     for g in {s.group for s in samples}:
         assert len({int(f) for s, f in zip(samples, folds, strict=True) if s.group == g}) == 1
     assert len(set(folds.tolist())) == 5
+    for cat in ("rej", "cxr"):  # every fold holds its share of each category
+        assert np.bincount([f for s, f in zip(samples, folds, strict=True) if s.category == cat]).tolist() == [12] * 5
+    assert np.array_equal(folds, fit.assign_folds(samples, k=5, seed=0))
     assert fit._group_key("c", "r", "images/nejmc2001573_f1a.jpeg") == fit._group_key("c", "r", "images/nejmc2001573_f1b.jpeg")
 
 

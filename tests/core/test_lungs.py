@@ -125,6 +125,8 @@ def test_split_keeps_patients_together_covers_every_source_and_is_seeded():
     val_sources = {p.source for p in a if p.split == "val"}
     assert val_sources == {"Montgomery", "Shenzhen", "JSRT"}
     assert [p.split for p in a] == [p.split for p in unet.split_by_patient(_pairs(), 0.2, seed=1)]
+    assert len({p.patient_id for p in a if p.split == "val"}) == 3  # 20 % of 15 patients
+    assert [p.split for p in a] != [p.split for p in unet.split_by_patient(_pairs(), 0.2, seed=2)]
     assert "split" in unet.manifest_csv(a).splitlines()[0]
 
 
@@ -149,6 +151,10 @@ def test_dice_iou_and_bootstrap_ci():
     assert unet.dice_iou(np.zeros(3, bool), np.zeros(3, bool)) == (1.0, 1.0)
     ci = unet.mean_ci([0.9, 0.95, 1.0])
     assert ci["mean"] == pytest.approx(0.95) and ci["ci95"][0] <= 0.95 <= ci["ci95"][1] and ci["n"] == 3
+    # two images of each patient, one good and one bad: resampling patients cannot move the mean
+    by_patient = unet.mean_ci([0.8, 1.0] * 5, groups=[f"p{i // 2}" for i in range(10)])
+    assert by_patient["mean"] == 0.9 and by_patient["ci95"] == [0.9, 0.9]
+    assert unet.mean_ci([0.8, 1.0] * 5)["ci95"][0] < 0.9  # resampling images can
 
 
 # --- the bundled package ------------------------------------------------------------------------------

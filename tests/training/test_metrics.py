@@ -10,6 +10,7 @@ import pytest
 from radassist.training.metrics import (
     auroc,
     bootstrap_auroc,
+    bootstrap_ci,
     ece,
     nll,
     operating_point,
@@ -48,6 +49,26 @@ def test_patient_bootstrap_is_wider_when_images_of_a_patient_are_copies():
     _, lo_img, hi_img = bootstrap_auroc(y, s, n_boot=300)
     _, lo_pat, hi_pat = bootstrap_auroc(y, s, groups=groups, n_boot=300)
     assert hi_pat - lo_pat > 1.5 * (hi_img - lo_img)
+
+
+def test_bootstrap_draws_whole_patients_and_skips_undefined_resamples():
+    groups = np.array(["c", "a", "a", "b", "c", "c", "d"])
+    drawn = []
+
+    def statistic(idx):
+        drawn.append(idx)
+        return float("nan") if len(drawn) % 2 else 1.0
+
+    lo, hi = bootstrap_ci(statistic, len(groups), groups=groups, n_boot=50, seed=3)
+    assert (lo, hi) == (1.0, 1.0)  # NaN resamples left out
+    for idx in drawn:
+        counts = {g: int((groups[idx] == g).sum()) for g in "abcd"}
+        # a patient comes with all of its images, as often as it was drawn
+        assert counts["a"] % 2 == 0 and counts["c"] % 3 == 0 and len(idx) > 0
+    assert all(math.isnan(v) for v in bootstrap_ci(lambda idx: float("nan"), 4, n_boot=5))
+    v = np.arange(10.0)
+    a = bootstrap_ci(lambda idx: v[idx].mean(), 10, n_boot=200, seed=1)
+    assert a == bootstrap_ci(lambda idx: v[idx].mean(), 10, n_boot=200, seed=1) and a[0] < 4.5 < a[1]
 
 
 def test_wilson_interval_known_values():

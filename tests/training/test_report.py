@@ -1,4 +1,4 @@
-"""The report: JSON with every figure, Markdown, and an HTML page with three inline SVG plots."""
+"""The report: JSON with every figure, Markdown and HTML pages, and three matplotlib SVG charts per label."""
 
 from __future__ import annotations
 
@@ -28,10 +28,25 @@ def test_report_files_have_the_figures_and_plots(tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "| AUROC |" in md and "| sensitivity |" in md and "actual +" in md
     page = (tmp_path / "report.html").read_text()
-    svgs = [page[i:page.index("</svg>", i) + 6] for i in range(len(page)) if page.startswith("<svg", i)]
-    assert len(svgs) == 3
-    titles = [ET.fromstring(s).find("{http://www.w3.org/2000/svg}text").text for s in svgs]
-    assert titles[0].startswith("ROC") and titles[1].startswith("Reliability") and titles[2].startswith("Confusion")
+    assert "<svg" not in page  # the charts are files beside the page, not strings built into it
+    names = data["charts"]["pneumonia"]
+    assert names == {"roc": "roc_pneumonia.svg", "reliability": "reliability_pneumonia.svg",
+                     "confusion": "confusion_pneumonia.svg"}
+    for kind, want in (("roc", "ROC: pneumonia"), ("reliability", "Reliability: pneumonia"),
+                       ("confusion", "Confusion: pneumonia")):
+        assert f'<img src="{names[kind]}"' in page and f"]({names[kind]})" in md
+        svg = ET.parse(tmp_path / names[kind]).getroot()
+        assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+        texts = ["".join(t.itertext()) for t in svg.iter("{http://www.w3.org/2000/svg}text")]
+        assert any(t.startswith(want) for t in texts), texts
+    # the AUROC in the ROC chart's title is the report's
+    roc_texts = ["".join(t.itertext()) for t in ET.parse(tmp_path / names["roc"]).getroot().iter(
+        "{http://www.w3.org/2000/svg}text")]
+    assert any(f"AUROC {m['auroc']['value']:.3f}" in t for t in roc_texts)
+    # the same result writes byte-identical charts (no dates or random ids in the SVG)
+    first = (tmp_path / names["roc"]).read_bytes()
+    write_report(tmp_path, result, title="test")
+    assert (tmp_path / names["roc"]).read_bytes() == first
 
 
 def test_card_thresholds_are_used_as_given_on_new_data():

@@ -16,6 +16,7 @@ same finding, and a model that learns "either side" loses the side-specific cues
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,10 @@ from typing import Any
 
 import numpy as np
 
-DICOM_SUFFIXES = (".dcm", ".dicom")
+from radassist.core.image import DICOM_SUFFIXES
+
+#: a file name the DICOM branch decodes (RE2 syntax, for tf.strings.regex_full_match)
+_DICOM_NAME = ".*(" + "|".join(re.escape(s) for s in DICOM_SUFFIXES) + ")"
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ def make_dataset(paths: Sequence[str | Path], targets: np.ndarray | None = None,
     def load(p):
         if not any(q.lower().endswith(DICOM_SUFFIXES) for q in paths):
             return decode_u8(p, size)
-        return tf.cond(tf.strings.regex_full_match(tf.strings.lower(p), r".*\.(dcm|dicom)"),
+        return tf.cond(tf.strings.regex_full_match(tf.strings.lower(p), _DICOM_NAME),
                        lambda: tf.reshape(tf.numpy_function(lambda q: _dicom_u8(q, size), [p], tf.uint8),
                                           [size[0], size[1], 1]),
                        lambda: decode_u8(p, size))

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -116,35 +115,27 @@ def weighted_bce(w_pos: np.ndarray, w_neg: np.ndarray) -> Callable:
     return loss
 
 
-def _make_progress_callback(progress: Callable[[str], None], phase: str, offset: int, patience: int | None,
-                            state: dict[str, Any]):
+def _epoch_log(progress: Callable[[str], None], phase: str, rows: list[dict[str, Any]], best: dict[str, Any]):
+    """A Keras callback that prints one line per epoch and records it in ``rows``; ``best`` (value, epoch)
+    marks the epochs that improved validation AUROC (early stopping and best weights are Keras' own)."""
     import keras
 
     class EpochLog(keras.callbacks.Callback):
-        """Prints one line of metrics per epoch, keeps the best weights (val AUROC), stops early."""
-
         def on_epoch_begin(self, epoch, logs=None):
             self._t0 = time.perf_counter()
 
         def on_epoch_end(self, epoch, logs=None):
             logs = dict(logs or {})
             auc = float(logs.get("val_auroc", float("nan")))
-            row = {"epoch": offset + epoch + 1, "phase": phase, "seconds": round(time.perf_counter() - self._t0, 1),
+            row = {"epoch": len(rows) + 1, "phase": phase, "seconds": round(time.perf_counter() - self._t0, 1),
                    **{k: round(float(v), 5) for k, v in logs.items() if isinstance(v, (int, float, np.floating))}}
-            improved = not math.isnan(auc) and auc > state["best"]
+            row["best"] = improved = not math.isnan(auc) and auc > best["value"]
             if improved:
-                state.update(best=auc, best_epoch=row["epoch"], weights=self.model.get_weights(), wait=0)
-            else:
-                state["wait"] += 1
-            row["best"] = improved
-            state["epochs"].append(row)
+                best.update(value=auc, epoch=row["epoch"])
+            rows.append(row)
             progress(f"epoch {row['epoch']:>2} [{phase}] loss {logs.get('loss', float('nan')):.4f}  "
                      f"auroc {logs.get('auroc', float('nan')):.4f}  val_loss {logs.get('val_loss', float('nan')):.4f}  "
                      f"val_auroc {auc:.4f}{'  *best' if improved else ''}  ({row['seconds']:.0f} s)")
-            if patience is not None and state["wait"] >= patience:
-                progress(f"early stop: val AUROC has not improved for {patience} epochs "
-                         f"(best {state['best']:.4f} at epoch {state['best_epoch']})")
-                self.model.stop_training = True
 
     return EpochLog()
 
@@ -217,7 +208,8 @@ def fit(cfg: TrainConfig, progress: Callable[[str], None] = print) -> tuple[Any,
     model = build_classifier(cfg.backbone, ds.labels, cfg.weights, cfg.input_size, cfg.dropout,
                              alpha=cfg.alpha, seed=cfg.seed)
     loss = weighted_bce(w_pos, w_neg)
-    state: dict[str, Any] = {"best": -1.0, "best_epoch": 0, "weights": None, "wait": 0, "epochs": []}
+    rows: list[dict[str, Any]] = []
+    best: dict[str, Any] = {"value": -1.0, "epoch": 0, "weights": None}
 
     pretrained = is_pretrained(cfg.backbone, cfg.weights)
     if not pretrained:
@@ -236,24 +228,34 @@ def fit(cfg: TrainConfig, progress: Callable[[str], None] = print) -> tuple[Any,
         model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss, metrics=[auc])
         progress(f"phase {phase}: {epochs} epoch(s) at LR {lr:g}, trainable backbone layers {n_trainable}, "
                  f"{sum(int(np.prod(w.shape)) for w in model.trainable_weights):,} trainable weights")
-        state["wait"] = 0
-        cb = _make_progress_callback(progress, phase, len(state["epochs"]), patience, state)
-        model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[cb], verbose=cfg.verbose, shuffle=False)
-        if state["weights"] is not None:
-            model.set_weights(state["weights"])
+        # Keras keeps this phase's best weights and stops it early; the baseline is the best so far, so a
+        # fine-tune that never beats the frozen phase stops after ``patience`` epochs and is discarded.
+        stop = keras.callbacks.EarlyStopping(monitor="val_auroc", mode="max", patience=patience or epochs,
+                                             baseline=best["value"] if best["weights"] is not None else None,
+                                             restore_best_weights=True)
+        before = best["value"]
+        model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=cfg.verbose, shuffle=False,
+                  callbacks=[stop, _epoch_log(progress, phase, rows, best)])
+        if best["value"] > before:
+            best["weights"] = model.get_weights()  # EarlyStopping restored this phase's best epoch
+        elif best["weights"] is not None:
+            model.set_weights(best["weights"])
+        if patience is not None and stop.stopped_epoch > 0:
+            progress(f"early stop: val AUROC has not improved for {patience} epochs "
+                     f"(best {best['value']:.4f} at epoch {best['epoch']})")
 
     t0 = time.perf_counter()
     run_phase("frozen", cfg.epochs_frozen, cfg.lr_frozen, None, None)
     run_phase("finetune", cfg.epochs_finetune, cfg.lr_finetune, cfg.finetune_from, cfg.patience)
-    if state["weights"] is None:
+    if best["weights"] is None:
         raise TrainingError("No epoch produced a validation AUROC.", hint="Check that validation has both classes.")
     set_backbone_trainable(model, None)
-    train_log = {"epochs": state["epochs"], "best_epoch": state["best_epoch"], "best_val_auroc": state["best"],
+    train_log = {"epochs": rows, "best_epoch": best["epoch"], "best_val_auroc": best["value"],
                  "fit_seconds": round(time.perf_counter() - t0, 1), "class_weights": {"pos": list(map(float, w_pos)),
                  "neg": list(map(float, w_neg))}, "train_images": len(train_recs), "val_images": len(val_recs),
                  "train_prevalence": [float(v) for v in y_tr.mean(axis=0)], "config": asdict(cfg),
                  "pretrained_backbone": pretrained, "manifest_sha256": manifest_sha}
-    progress(f"best epoch {state['best_epoch']} (val AUROC {state['best']:.4f}); fit took "
+    progress(f"best epoch {best['epoch']} (val AUROC {best['value']:.4f}); fit took "
              f"{train_log['fit_seconds']:.0f} s")
     (out / "training_log.json").write_text(json.dumps(train_log, indent=2, default=str) + "\n")
     save_without_optimizer(model, out / "classifier.keras")
@@ -292,13 +294,6 @@ def load_fit(cfg: TrainConfig, progress: Callable[[str], None] = print) -> tuple
     progress(f"reusing the fitted classifier in {model_path} (best epoch {train_log['best_epoch']}, "
              f"val AUROC {train_log['best_val_auroc']:.4f}); manifest sha256 {manifest_sha}")
     return keras.models.load_model(model_path, compile=False), split, manifest_sha, train_log
-
-
-def machine() -> str:
-    import os
-
-    return f"{os.cpu_count()}-core CPU, no GPU; {platform.system()} {platform.release()} {platform.machine()}, " \
-           f"Python {platform.python_version()}"
 
 
 def train(cfg: TrainConfig, command: str, progress: Callable[[str], None] = print) -> TrainResult:
@@ -413,7 +408,7 @@ def export_package(model: Any, cfg: TrainConfig, command: str, labels: tuple[str
                          if weights_sha else {"name": "random initialisation", "sha256": None}),
         "data_manifest_sha256": manifest_sha,
         "training_command": command,
-        "machine": machine(),
+        "machine": export.machine_description(),
         "metrics": {"validation": {**result, "labels": {lb: {k: v for k, v in m.items() if k not in ("roc", "reliability")}
                                                          for lb, m in result["labels"].items()}},
                     "training": {
@@ -430,10 +425,9 @@ def export_package(model: Any, cfg: TrainConfig, command: str, labels: tuple[str
         shutil.rmtree(out_dir)
     export.export_classifier_package(model, out_dir, card, float16=cfg.float16)
     extra: dict[str, Path] = {"data_manifest": Path(cfg.out) / "manifest.json"}
-    if report_dir is not None:
-        for name in ("report.json", "report.md", "report.html"):
-            if (report_dir / name).is_file():
-                extra[f"validation_{name.replace('.', '_')}"] = report_dir / name
+    if report_dir is not None:  # the report and the charts its pages show
+        for path in sorted(report_dir.glob("report.*")) + sorted(report_dir.glob("*.svg")):
+            extra[f"validation_{path.name.replace('.', '_')}"] = path
     written = json.loads((out_dir / CARD_NAME).read_text())
     files = {role: out_dir / entry["path"] for role, entry in written["files"].items()}
     files.update(extra)

@@ -11,27 +11,19 @@ from typing import Any
 import numpy as np
 
 from radassist.core.gate import decide, design
-from radassist.core.numeric import sigmoid
 from radassist.training.metrics import wilson
+from radassist.training.split import patient_folds
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 10.0, weights: np.ndarray | None = None,
-                 iterations: int = 30) -> np.ndarray:
-    """L2-regularised logistic regression by Newton's method; returns [w..., b] (bias unpenalised)."""
-    n, d = x.shape
-    xb = np.hstack([x, np.ones((n, 1))])
-    sw = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
-    reg = np.r_[np.full(d, l2), 0.0]
-    beta = np.zeros(d + 1)
-    for _ in range(iterations):
-        p = sigmoid(xb @ beta)
-        grad = xb.T @ ((p - y) * sw) + reg * beta
-        hess = (xb * (p * (1 - p) * sw)[:, None]).T @ xb + np.diag(reg)
-        step = np.linalg.solve(hess, grad)
-        beta -= step
-        if np.max(np.abs(step)) < 1e-8:
-            break
-    return beta
+                 iterations: int = 100) -> np.ndarray:
+    """L2-regularised logistic regression (scikit-learn, Newton-Cholesky); returns [w..., b], the layout
+    ``params.json`` stores. Minimises sum_i weight_i * logloss_i + l2/2 * |w|^2 (bias unpenalised)."""
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=1.0 / l2, solver="newton-cholesky", tol=1e-10, max_iter=iterations)
+    clf.fit(x, y, sample_weight=weights)
+    return np.r_[clf.coef_.ravel(), clf.intercept_].astype(np.float64)
 
 
 def balanced_weights(y: np.ndarray) -> np.ndarray:
@@ -150,18 +142,8 @@ def gate_samples(data_root: Path, *, kermany_n: int = 300, seed: int = 0) -> lis
 
 
 def assign_folds(samples: Sequence[GateSample], k: int = 5, seed: int = 0) -> np.ndarray:
-    """Group k-fold, stratified by category: each category's groups are dealt round-robin over the folds."""
-    rng = np.random.default_rng(seed)
-    folds = np.zeros(len(samples), dtype=int)
-    cats = sorted({s.category for s in samples})
-    for c in cats:
-        groups = sorted({s.group for s in samples if s.category == c})
-        rng.shuffle(groups)
-        where = {g: i % k for i, g in enumerate(groups)}
-        for i, s in enumerate(samples):
-            if s.category == c:
-                folds[i] = where[s.group]
-    return folds
+    """Group k-fold, stratified by category (:func:`radassist.training.split.patient_folds`)."""
+    return patient_folds([s.group for s in samples], [s.category for s in samples], n_folds=k, seed=seed)
 
 
 def cross_validate(samples: Sequence[GateSample], feats: np.ndarray, inv_feats: np.ndarray, folds: np.ndarray,

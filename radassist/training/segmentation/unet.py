@@ -25,6 +25,8 @@ import numpy as np
 from radassist.core.digest import sha256_file
 from radassist.core.errors import DatasetError, TrainingError
 from radassist.core.lungs import unet_input
+from radassist.training.metrics import bootstrap_ci
+from radassist.training.split import patient_holdout
 
 SOURCES_ORDER = ("Montgomery", "Shenzhen", "JSRT")
 
@@ -105,22 +107,9 @@ def read_pairs(data_dir: Path) -> list[Pair]:
 
 def split_by_patient(pairs: list[Pair], val_fraction: float, seed: int) -> list[Pair]:
     """Assign "train"/"val" per patient (all rows of a patient together), stratified by source and label."""
-    rng = np.random.default_rng(seed)
-    strata: dict[tuple[str, str], list[str]] = {}
-    for p in pairs:
-        ids = strata.setdefault((p.source, p.label), [])
-        if p.patient_id not in ids:
-            ids.append(p.patient_id)
-    val_ids: set[str] = set()
-    for key in sorted(strata):
-        ids = sorted(strata[key])
-        n_val = int(round(val_fraction * len(ids)))
-        if len(ids) >= 2:
-            n_val = min(max(n_val, 1 if val_fraction > 0 else 0), len(ids) - 1)
-        else:
-            n_val = 0
-        val_ids.update(rng.permutation(ids)[:n_val].tolist())
-    return [Pair(**{**p.__dict__, "split": "val" if p.patient_id in val_ids else "train"}) for p in pairs]
+    val = patient_holdout([p.patient_id for p in pairs], [(p.source, p.label) for p in pairs],
+                          val_fraction=val_fraction, seed=seed)
+    return [Pair(**{**p.__dict__, "split": "val" if v else "train"}) for p, v in zip(pairs, val, strict=True)]
 
 
 def manifest_csv(pairs: list[Pair]) -> str:
@@ -218,16 +207,32 @@ def dice_iou(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     return 2 * inter / s, inter / union
 
 
-def mean_ci(values: list[float], *, seed: int = 0, n_boot: int = 2000) -> dict[str, float]:
-    """Mean with a 95 % percentile-bootstrap confidence interval (cases resampled)."""
+def mean_ci(values: list[float], *, groups: list[str] | None = None, seed: int = 0,
+            n_boot: int = 2000) -> dict[str, Any]:
+    """Mean with a 95 % percentile-bootstrap confidence interval (patients resampled when ``groups``)."""
     v = np.asarray(values, dtype=np.float64)
     if v.size == 0:
         return {"mean": float("nan"), "ci95": [float("nan"), float("nan")], "n": 0}
-    rng = np.random.default_rng(seed)
-    boots = v[rng.integers(0, v.size, size=(n_boot, v.size))].mean(axis=1)
-    lo, hi = np.percentile(boots, [2.5, 97.5])
-    return {"mean": round(float(v.mean()), 4), "ci95": [round(float(lo), 4), round(float(hi), 4)],
-            "n": int(v.size)}
+    lo, hi = bootstrap_ci(lambda idx: float(v[idx].mean()), v.size, groups=groups, n_boot=n_boot, seed=seed)
+    return {"mean": round(float(v.mean()), 4), "ci95": [round(lo, 4), round(hi, 4)], "n": int(v.size)}
+
+
+def dice_metric(name: str = "dice") -> Any:
+    """Keras metric: mean over images of the Dice of (prediction > 0.5) and (target > 0.5), as
+    :func:`dice_iou` counts it (1 when both are empty); on validation it is ``val_dice``."""
+    import keras
+    from keras import ops
+
+    class HardDice(keras.metrics.Mean):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            t = ops.cast(y_true > 0.5, "float32")
+            p = ops.cast(y_pred > 0.5, "float32")
+            inter = ops.sum(t * p, axis=(1, 2, 3))
+            total = ops.sum(t, axis=(1, 2, 3)) + ops.sum(p, axis=(1, 2, 3))
+            dice = ops.where(total > 0, 2.0 * inter / ops.maximum(total, 1.0), 1.0)
+            return super().update_state(dice, sample_weight=sample_weight)
+
+    return HardDice(name=name)
 
 
 # --- training -----------------------------------------------------------------------------------------
@@ -259,10 +264,67 @@ class TrainResult:
     stopped: str
 
 
-def train(cfg: TrainConfig, progress: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
-    """Train with Adam on Dice+BCE, early stopping on validation Dice (best weights kept). Seeded."""
+def _augmented_batches(x: np.ndarray, y: np.ndarray, augment: Augment, batch_size: int, seed: int) -> Any:
+    """A ``keras.utils.PyDataset`` of freshly augmented, reshuffled training batches every epoch; a batch is
+    a pure function of (seed, epoch, index), so runs repeat exactly."""
     import keras
-    import tensorflow as tf
+
+    class Batches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.epoch = 0
+
+        def __len__(self):
+            return math.ceil(len(x) / batch_size)
+
+        def __getitem__(self, idx):
+            order = np.random.default_rng((seed, self.epoch)).permutation(len(x))
+            pick = order[idx * batch_size:(idx + 1) * batch_size]
+            return augment.apply(x[pick], y[pick], np.random.default_rng((seed, self.epoch, idx)))
+
+        def on_epoch_end(self):
+            self.epoch += 1
+
+    return Batches()
+
+
+def _epoch_callback(cfg: TrainConfig, history: list[dict[str, Any]],
+                    progress: Callable[[dict[str, Any]], None] | None) -> Any:
+    """Records one row per epoch (loss, val Dice, LR, seconds), reports it, and stops after the epoch that
+    crosses ``cfg.time_budget_s`` (early stopping and the LR plateau are Keras' own callbacks)."""
+    import keras
+
+    class EpochLog(keras.callbacks.Callback):
+        best, best_epoch, out_of_time = -1.0, 0, False
+
+        def on_train_begin(self, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._t0 = time.perf_counter()
+            self._lr = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            rec = {"epoch": epoch + 1, "loss": float(logs.get("loss", float("nan"))),
+                   "val_dice": float(logs.get("val_dice", float("nan"))), "lr": self._lr,
+                   "seconds": time.perf_counter() - self._t0}
+            history.append(rec)
+            if rec["val_dice"] > self.best:
+                self.best, self.best_epoch = rec["val_dice"], rec["epoch"]
+            if progress:
+                progress({**rec, "epochs": cfg.epochs, "best": self.best, "best_epoch": self.best_epoch})
+            if cfg.time_budget_s and time.perf_counter() - self._start > cfg.time_budget_s:
+                self.out_of_time = True
+                self.model.stop_training = True
+
+    return EpochLog()
+
+
+def train(cfg: TrainConfig, progress: Callable[[dict[str, float]], None] | None = None) -> TrainResult:
+    """Train with Adam on Dice+BCE; Keras stops early on validation Dice (best weights kept) and halves the
+    learning rate on a plateau. Seeded."""
+    import keras
 
     keras.utils.set_random_seed(cfg.seed)
     pairs = read_pairs(cfg.data)
@@ -274,49 +336,26 @@ def train(cfg: TrainConfig, progress: Callable[[dict[str, float]], None] | None 
                            hint="Use more pairs or another --val-fraction.")
     pairs, x, y = load_arrays(cfg.data, pairs, cfg.size)
     tr = np.array([p.split == "train" for p in pairs])
-    xtr, ytr, xva, yva = x[tr], y[tr], x[~tr], y[~tr]
     model = build_unet(cfg.size, cfg.base_filters, cfg.levels)
-    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=dice_bce_loss)
-    predict = tf.function(lambda t: model(t, training=False), reduce_retracing=True)
-    rng = np.random.default_rng(cfg.seed)
-    best, best_epoch, best_weights, history, wait = -1.0, 0, None, [], 0
-    stopped = "epochs"
-    t_start = time.perf_counter()
-    lr = cfg.learning_rate
-    for epoch in range(1, cfg.epochs + 1):
-        t0 = time.perf_counter()
-        xa, ya = cfg.augment.apply(xtr, ytr, rng)
-        order = rng.permutation(len(xa))
-        h = model.fit(xa[order], ya[order], batch_size=cfg.batch_size, epochs=1, verbose=0, shuffle=False)
-        probs = np.concatenate([predict(xva[i:i + 16]).numpy() for i in range(0, len(xva), 16)])
-        dices = [dice_iou(probs[i, ..., 0] > 0.5, yva[i, ..., 0] > 0.5)[0] for i in range(len(xva))]
-        val_dice = float(np.mean(dices))
-        rec = {"epoch": epoch, "loss": float(h.history["loss"][-1]), "val_dice": val_dice, "lr": lr,
-               "seconds": time.perf_counter() - t0}
-        history.append(rec)
-        if val_dice > best:
-            best, best_epoch, best_weights, wait = val_dice, epoch, model.get_weights(), 0
-            if cfg.checkpoint:
-                model.save_weights(str(cfg.checkpoint))
-        else:
-            wait += 1
-            if wait == cfg.patience // 2:  # plateau: halve the step once before giving up
-                lr *= 0.5
-                model.optimizer.learning_rate.assign(lr)
-        if progress:
-            progress({**rec, "epochs": cfg.epochs, "best": best, "best_epoch": best_epoch})
-        if not np.isfinite(rec["loss"]):
-            raise TrainingError(f"The loss became {rec['loss']} at epoch {epoch}.",
-                                hint="Lower --lr or check the data.")
-        if wait >= cfg.patience:
-            stopped = "early stopping"
-            break
-        if cfg.time_budget_s and time.perf_counter() - t_start > cfg.time_budget_s:
-            stopped = "time budget"
-            break
-    if best_weights is not None:
-        model.set_weights(best_weights)
-    return TrainResult(model, pairs, history, best_epoch, stopped)
+    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate), loss=dice_bce_loss, metrics=[dice_metric()])
+    history: list[dict[str, Any]] = []
+    stop = keras.callbacks.EarlyStopping(monitor="val_dice", mode="max", patience=cfg.patience,
+                                         restore_best_weights=True)
+    callbacks = [keras.callbacks.TerminateOnNaN(), stop,
+                 keras.callbacks.ReduceLROnPlateau(monitor="val_dice", mode="max", factor=0.5,
+                                                   patience=max(1, cfg.patience // 2), min_delta=0.0)]
+    if cfg.checkpoint:
+        callbacks.append(keras.callbacks.ModelCheckpoint(str(cfg.checkpoint), monitor="val_dice", mode="max",
+                                                         save_best_only=True, save_weights_only=True))
+    log = _epoch_callback(cfg, history, progress)
+    model.fit(_augmented_batches(x[tr], y[tr], cfg.augment, cfg.batch_size, cfg.seed),
+              validation_data=(x[~tr], y[~tr]), validation_batch_size=16, epochs=cfg.epochs, verbose=0,
+              callbacks=[*callbacks, log])
+    if history and not np.isfinite(history[-1]["loss"]):
+        raise TrainingError(f"The loss became {history[-1]['loss']} at epoch {history[-1]['epoch']}.",
+                            hint="Lower --lr or check the data.")
+    stopped = "early stopping" if stop.stopped_epoch else "time budget" if log.out_of_time else "epochs"
+    return TrainResult(model, pairs, history, log.best_epoch, stopped)
 
 
 # --- packaging and evaluation -------------------------------------------------------------------------
@@ -370,25 +409,29 @@ def evaluate_package(pkg_dir: Path, data_dir: Path, pairs: list[Pair], *, split:
     from radassist.core.lungs import LungSegmenter
 
     seg = LungSegmenter.load(pkg_dir)
-    per: dict[str, dict[str, list[float]]] = {}
-    cases = []
+    per: dict[str, dict[str, list[Any]]] = {}
+    cases, patients = [], []
     for p in pairs:
         if split and p.split != split:
             continue
         img = cv2.imread(str(Path(data_dir) / p.image), cv2.IMREAD_GRAYSCALE)
         truth = cv2.imread(str(Path(data_dir) / p.mask), cv2.IMREAD_GRAYSCALE) > 127
         d, j = dice_iou(seg.segment_u8(img).mask, truth)
-        per.setdefault(p.source, {"dice": [], "iou": []})
-        per[p.source]["dice"].append(d)
-        per[p.source]["iou"].append(j)
+        src = per.setdefault(p.source, {"dice": [], "iou": [], "patients": []})
+        src["dice"].append(d)
+        src["iou"].append(j)
+        src["patients"].append(p.patient_id)
+        patients.append(p.patient_id)
         cases.append({"image": p.image, "source": p.source, "dice": round(d, 4), "iou": round(j, 4)})
-    every = {"dice": [c["dice"] for c in cases], "iou": [c["iou"] for c in cases]}
+    every = {"dice": [c["dice"] for c in cases], "iou": [c["iou"] for c in cases], "patients": patients}
     src_keys = [s for s in SOURCES_ORDER if s in per] + sorted(set(per) - set(SOURCES_ORDER))
     return {
         "split": split, "n": len(cases),
         "evaluated_at": "mask file resolution (longer side 512 px), after post-processing, LiteRT",
-        "dice": mean_ci(every["dice"], seed=seed), "iou": mean_ci(every["iou"], seed=seed),
-        "per_source": {s: {"dice": mean_ci(per[s]["dice"], seed=seed), "iou": mean_ci(per[s]["iou"], seed=seed)}
+        "ci": "percentile bootstrap over patients, 2000 resamples",
+        "dice": mean_ci(every["dice"], groups=every["patients"], seed=seed),
+        "iou": mean_ci(every["iou"], groups=every["patients"], seed=seed),
+        "per_source": {s: {m: mean_ci(per[s][m], groups=per[s]["patients"], seed=seed) for m in ("dice", "iou")}
                        for s in src_keys},
         "worst_cases": sorted(cases, key=lambda c: c["dice"])[:5],
     }
@@ -414,6 +457,10 @@ def write_segmentation_package(result: TrainResult, cfg: TrainConfig, out: Path,
     card: dict[str, Any] = {
         "id": model_id, "version": version, "task": "segmentation", "labels": ["lungs"],
         "input": {"size": [cfg.size, cfg.size], "channels": 1, "preprocessing": PREPROCESSING},
+        "inputs": [{"name": "image", "shape": ["N", cfg.size, cfg.size, 1], "dtype": "float32", "range": [0, 1],
+                    "description": "lungs.unet_input: the 8-bit picture squashed to the model size, / 255"}],
+        "outputs": [{"name": "output_0", "shape": ["N", cfg.size, cfg.size, 1], "dtype": "float32", "range": [0, 1],
+                     "description": "per-pixel lung probability (sigmoid)"}],
         "intended_use": INTENDED_USE, "limitations": LIMITATIONS,
         "base_weights": None,  # trained from scratch (He-normal init), no pretrained encoder
         "data_manifest_sha256": hashlib.sha256(manifest.encode("utf-8")).hexdigest(),
@@ -425,9 +472,11 @@ def write_segmentation_package(result: TrainResult, cfg: TrainConfig, out: Path,
                            "components": "at most 2 (second kept if >= 10% of the largest)",
                            "holes": "filled per lung"},
         "training": {"data": "lung_masks (Montgomery, Shenzhen, JSRT; 338 pairs)", "split": counts,
-                     "split_rule": f"by patient_id, stratified by source and label, val fraction "
+                     "split_rule": f"by patient_id (split.patient_holdout, StratifiedGroupKFold), stratified by source "
+                                   f"and label, val fraction "
                                    f"{cfg.val_fraction}, seed {cfg.seed}",
-                     "loss": "BCE + soft Dice", "optimizer": f"Adam lr {cfg.learning_rate}, halved on plateau",
+                     "loss": "BCE + soft Dice", "optimizer": f"Adam lr {cfg.learning_rate}, halved after {max(1, cfg.patience // 2)} epochs without a "
+                                      "better validation Dice (ReduceLROnPlateau)",
                      "augmentation": {k: getattr(cfg.augment, k) for k in cfg.augment.__dataclass_fields__},
                      "flips": "none (anatomy is not left/right symmetric)",
                      "epochs_run": len(result.history), "best_epoch": result.best_epoch,
