@@ -11,6 +11,8 @@ import os
 import sys
 from dataclasses import dataclass
 
+from radassist.config import EXIT_ENVIRONMENT, EXIT_OK
+
 #: shared library (as ctypes.util.find_library names it) -> Debian package
 QT_XCB_LIBS = {
     "xcb-cursor": "libxcb-cursor0",
@@ -57,8 +59,8 @@ def main() -> int:
     missing = missing_qt_libraries()
     if missing:
         print(missing.message(), file=sys.stderr)
-        return 3
-    return 0
+        return EXIT_ENVIRONMENT
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""Settings and paths: one root under RADASSIST_HOME, atomic saves, environment overrides for one run only."""
+"""Settings and paths: one root under RADASSIST_HOME, atomic saves, environment overrides for one run only,
+values type-checked when loaded."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -39,15 +41,91 @@ def test_an_environment_override_is_used_but_never_saved(tmp_path):
     assert on_disk["recent_files"] == ["/x/c.dcm"]
 
 
-def test_a_broken_settings_file_is_a_readable_error(tmp_path):
-    env = {"RADASSIST_HOME": str(tmp_path)}
+def test_a_broken_settings_file_is_a_readable_problem_and_the_defaults(tmp_path):
+    env = {"RADASSIST_HOME": str(tmp_path), "RADASSIST_USER": "Dr Env"}
     path = app_paths(env).ensure().settings_file
-    path.write_text("{not json")
-    with pytest.raises(ConfigError, match="not valid JSON"):
-        load_settings(env=env)
-    path.write_text(json.dumps({"device": "tpu"}))
+    for text in ("{not json", "[1, 2]"):
+        path.write_text(text)
+        s = load_settings(env=env)
+        assert s == Settings(display_name="Dr Env")  # the environment still applies
+        (problem,) = s.problems
+        assert str(path) in problem and "every setting is at its default" in problem
+
+
+@pytest.mark.parametrize(("key", "value", "default"), [
+    ("max_recent", "3", 10), ("max_recent", -1, 10), ("max_recent", True, 10), ("max_recent", 2.5, 10),
+    ("show_heatmap", "no", True), ("show_lungs", 0, True), ("show_heatmap", None, True),
+    ("device", "tpu", "auto"), ("device", 3, "auto"), ("model", ["a"], ""), ("display_name", 7, ""),
+    ("recent_files", "/x/a.dcm", ()), ("recent_files", ["/x/a.dcm", 3], ()), ("ood_gate", {"id": 1}, ""),
+])
+def test_a_wrong_type_is_a_problem_and_the_default(tmp_path, caplog, key, value, default):
+    """Never a TypeError later ("max_recent": "3" broke every file open), never a truthy string as on."""
+    env = {"RADASSIST_HOME": str(tmp_path)}
+    app_paths(env).ensure().settings_file.write_text(json.dumps({key: value, "display_name": "Dr B"}
+                                                                if key != "display_name" else {key: value}))
+    s = load_settings(env=env)
+    assert getattr(s, key) == default and type(getattr(s, key)) is type(default)
+    (problem,) = s.problems
+    assert repr(key) in problem and "settings.json" in problem and "default" in problem
+    assert problem in caplog.text  # logged too
+    if key != "display_name":
+        assert s.display_name == "Dr B"  # the other settings are kept
+    assert s.with_recent("/x/b.dcm").recent_files[0] == "/x/b.dcm"
+
+
+def test_well_typed_values_are_kept_and_device_names_normalised(tmp_path):
+    env = {"RADASSIST_HOME": str(tmp_path)}
+    app_paths(env).ensure().settings_file.write_text(json.dumps(
+        {"device": " CPU ", "max_recent": 0, "show_heatmap": False, "recent_files": ["/a"], "lung_model": "x"}))
+    s = load_settings(env=env)
+    assert (s.device, s.max_recent, s.show_heatmap, s.recent_files, s.lung_model) == ("cpu", 0, False, ("/a",), "x")
+    assert s.problems == ()
+
+
+def test_a_bad_environment_value_is_a_problem_and_the_file_value_stays(tmp_path):
+    plain = {"RADASSIST_HOME": str(tmp_path)}
+    save_settings(Settings(device="cpu"), env=plain)
+    s = load_settings(env={**plain, "RADASSIST_DEVICE": "tpu"})
+    assert s.device == "cpu"
+    (problem,) = s.problems
+    assert problem.startswith("RADASSIST_DEVICE must be one of auto, cpu, gpu") and '"cpu"' in problem
+
+
+def test_every_override_is_read_by_config_and_documented_there(tmp_path):
+    """One place: config reads each RADASSIST_* variable that changes behaviour and its docstring lists it."""
+    import re
+
+    import radassist
+    from radassist import config
+
+    env = {"RADASSIST_HOME": str(tmp_path), "RADASSIST_DEVICE": "cpu", "RADASSIST_MODEL": "m",
+           "RADASSIST_OOD_GATE": "/site/gate", "RADASSIST_LUNG_MODEL": "/site/lungs", "RADASSIST_USER": "Dr E",
+           "RADASSIST_AUDIT_URL": "postgresql://db/audit"}
+    s = load_settings(env=env)
+    assert (s.device, s.model, s.ood_gate, s.lung_model, s.display_name, s.audit_url) == (
+        "cpu", "m", "/site/gate", "/site/lungs", "Dr E", "postgresql://db/audit")
+    for var in [*config.ENV_OVERRIDES.values(), "RADASSIST_HOME"]:
+        assert f"``{var}``" in config.__doc__
+    root = Path(radassist.__file__).parent
+    for py in root.rglob("*.py"):
+        if py.name == "config.py" or "training" in py.parts:
+            continue
+        text = py.read_text(encoding="utf-8")
+        assert not re.search(r"environ(\.get)?\s*[\[(]\s*[\"']RADASSIST_", text), f"{py} reads an override itself"
+
+
+def test_the_flag_beats_the_environment_beats_the_file(tmp_path):
+    from radassist.config import resolve_device, resolve_model
+
+    plain = {"RADASSIST_HOME": str(tmp_path)}
+    save_settings(Settings(device="gpu", model="from-file"), env=plain)
+    assert (resolve_device(None, env=plain), resolve_model(None, env=plain)) == ("gpu", "from-file")
+    env = {**plain, "RADASSIST_DEVICE": "cpu", "RADASSIST_MODEL": "from-env"}
+    assert (resolve_device(None, env=env), resolve_model(None, env=env)) == ("cpu", "from-env")
+    assert (resolve_device("AUTO", env=env), resolve_model("flag", env=env)) == ("auto", "flag")
+    assert resolve_model(None, Settings()) is None  # the bundled default
     with pytest.raises(ConfigError, match="Unknown device"):
-        load_settings(env=env)
+        resolve_device("tpu", env=env)
 
 
 def test_unknown_keys_in_the_file_are_ignored(tmp_path):

@@ -1,6 +1,7 @@
 """The one command line: ``python -m radassist COMMAND ...``. A thin shell over ``radassist.core``.
 
-Exit codes: 0 every input processed, 1 some input failed (the rest still processed), 2 usage error.
+Exit codes (defined once, in ``radassist.config``): 0 every input processed, 1 some input failed (the rest
+still processed), 2 usage error, 130 interrupted.
 Each command lives in its own module here with ``register(subparsers)``; the module imports core lazily
 so ``--help`` stays fast.
 """
@@ -12,13 +13,14 @@ import importlib
 import sys
 
 from radassist import __version__
+from radassist.config import EXIT_INPUT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from radassist.core.errors import RadAssistError
 
-EXIT_OK, EXIT_INPUT_FAILED, EXIT_USAGE = 0, 1, 2
+__all__ = ["COMMANDS", "EXIT_INPUT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 #: command modules, in the order ``--help`` lists them
 COMMANDS = ["inspect", "render", "predict", "train", "evaluate", "train_segmentation", "train_ood",
-            "review", "audit"]
+            "review", "audit", "models"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,4 +52,4 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT_FAILED
     except KeyboardInterrupt:
         print("radassist: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from radassist.config import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers) -> None:
@@ -53,7 +53,7 @@ def _verify(store) -> int:
         return EXIT_OK
     print(f"AUDIT TRAIL BROKEN at record {result.first_bad_sequence}: {result.reason}", file=sys.stderr)
     print(f"first bad record: {result.first_bad_sequence}")
-    return EXIT_FAILED
+    return EXIT_INPUT_FAILED
 
 
 def _export(store, args) -> int:
@@ -80,7 +80,7 @@ def _export(store, args) -> int:
             sys.stdout.flush()
         except BrokenPipeError:  # e.g. piped into head: stop quietly, the export was not complete
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return EXIT_FAILED
+            return EXIT_INPUT_FAILED
     event = new_event("export", details={"format": args.format, "filters": filters, "records": n,
                                          "destination": "file" if args.out else "stdout"})
     try:

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from radassist.config import EXIT_INPUT_FAILED, EXIT_OK
+
 HELP = "show the metadata of DICOM/PNG/JPEG files (or why they cannot be opened)"
 
 
@@ -96,7 +98,7 @@ def run(args) -> int:
                 print(f"{'':<32}       note: {note}")
     if seen == 0:
         print("radassist inspect: no files found in the given folders", file=sys.stderr)
-        return 1
+        return EXIT_INPUT_FAILED
     if failed and not args.json:
         print(f"{failed} of {seen} file(s) could not be opened", file=sys.stderr)
-    return 1 if failed else 0
+    return EXIT_INPUT_FAILED if failed else EXIT_OK

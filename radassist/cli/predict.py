@@ -1,9 +1,12 @@
 """``radassist predict PATH... [--json] [--device auto|cpu|gpu] [--model ID_OR_DIR] [--heatmap-dir DIR]
 [--mask-dir DIR]``: gate + findings for files and folders (searched recursively).
 
-With ``--json`` one JSON object per input line (status ok | rejected | error). Exit 0 when every input
-was processed (rejections included), 1 when any input errored (the others are still processed), 2 for
-usage errors (bad option, unknown model, unavailable device).
+With ``--json`` one JSON object per input line (status ok | rejected | error): the full record the app
+shows (findings with each heatmap's share inside the lungs, lung area, OOD decision, every note, e.g. a
+missing or refused gate or lung package); ``--heatmap-dir``/``--mask-dir`` only decide whether the heatmap
+and mask images are also written. Exit 0 when every input was processed (rejections included), 1 when any
+input errored (the others are still processed), 2 for usage errors (bad option, unknown model,
+unavailable device).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from radassist.cli import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+from radassist.config import DEVICES, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 
 CHUNK = 16  # images loaded and analysed together: batching the gate and the classifier
 
@@ -23,9 +26,10 @@ def register(subparsers) -> None:
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="DICOM/PNG/JPEG files or folders (recursive)")
     p.add_argument("--json", action="store_true", help="one JSON object per input line")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default=None,
+    p.add_argument("--device", choices=DEVICES, default=None,
                    help="default: RADASSIST_DEVICE, else the setting, else auto")
-    p.add_argument("--model", default=None, help="model id, id@version or package folder (default: bundled)")
+    p.add_argument("--model", default=None, help="model id, id@version or package folder (default: "
+                                                 "RADASSIST_MODEL, else the setting, else the bundled model)")
     p.add_argument("--heatmap-dir", type=Path, default=None,
                    help="write <stem>_<label>.png (raw heatmap) and <stem>_<label>_overlay.png")
     p.add_argument("--mask-dir", type=Path, default=None, help="write <stem>_lungs.png (0/255)")
@@ -33,34 +37,15 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from radassist.cli._common import emit_json, iter_inputs, quiet_libraries
-    from radassist.core.classify import Engine
-    from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelError, ModelNotFoundError
-    from radassist.core.gate import OodGate
+    from radassist.cli._common import emit_json, iter_inputs, pipeline_for, quiet_libraries, settings_for
 
     quiet_libraries()
-    try:
-        engine = Engine(args.model or None, device=args.device).load()
-        gate = OodGate.load()
-    except (ModelNotFoundError, DeviceUnavailableError, ConfigError) as exc:
-        print(f"radassist predict: {exc}", file=sys.stderr)
+    pipeline = pipeline_for("predict", settings_for("predict"), model=args.model, device=args.device)
+    if pipeline is None:
         return EXIT_USAGE
-    segmenter, lung_note = None, ""
-    want_overlays = args.heatmap_dir is not None or args.mask_dir is not None
-    if want_overlays:
-        try:
-            from radassist.core.lungs import LungSegmenter
-
-            segmenter = LungSegmenter.load()
-        except (ModelError, ImportError) as exc:
-            lung_note = f"lung segmentation unavailable: {exc}"
-            if args.mask_dir is not None:
-                print(f"radassist predict: {lung_note}", file=sys.stderr)
-        for d in (args.heatmap_dir, args.mask_dir):
-            if d is not None:
-                d.mkdir(parents=True, exist_ok=True)
-    if engine.fallback_reason:
-        print(f"radassist predict: warning: {engine.fallback_reason}", file=sys.stderr)
+    for d in (args.heatmap_dir, args.mask_dir):
+        if d is not None:
+            d.mkdir(parents=True, exist_ok=True)
 
     paths = list(iter_inputs(args.paths))
     if not paths:
@@ -79,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             loaded_chunk = pending.result()
             if k + 1 < len(chunks):
                 pending = pool.submit(_load_chunk, chunks[k + 1])
-            for rec in _process(chunk, loaded_chunk, engine, gate, segmenter, args, lung_note):
+            for rec in _process(chunk, loaded_chunk, pipeline, args):
                 failed |= rec["status"] == "error"
                 if args.json:
                     emit_json(rec)
@@ -106,20 +91,19 @@ def _load_chunk(paths: list[Path]) -> tuple[dict[int, dict], list, dict[int, flo
     return records, loaded, load_ms
 
 
-def _process(paths: list[Path], loaded_chunk, engine, gate, segmenter, args, lung_note: str) -> list[dict]:
-    from radassist.core.analysis import analyze_many
+def _process(paths: list[Path], loaded_chunk, pipeline, args) -> list[dict]:
+    """The full record for each image (what the app shows: findings, heatmaps, lungs, every note); the
+    output folders only decide whether the heatmap and mask images are also written."""
     from radassist.core.errors import RadAssistError
 
     records, loaded, load_ms = loaded_chunk
-    want_explain = args.heatmap_dir is not None or args.mask_dir is not None
     try:
-        results = analyze_many([im for _, im in loaded], engine=engine, gate=gate, segmenter=segmenter,
-                               explain=want_explain)
+        results = pipeline.analyze_many([im for _, im in loaded])
     except RadAssistError:  # one bad image in the batch: analyse one by one to isolate it
         results = []
         for _, im in loaded:
             try:
-                results.extend(analyze_many([im], engine=engine, gate=gate, segmenter=segmenter, explain=want_explain))
+                results.append(pipeline.analyze(im))
             except RadAssistError as exc:
                 results.append(exc)
     for (i, image), a in zip(loaded, results, strict=True):
@@ -135,8 +119,6 @@ def _process(paths: list[Path], loaded_chunk, engine, gate, segmenter, args, lun
         rec = a.to_record(heatmap_paths=heat_paths, mask_path=mask_path)
         rec["timings_ms"] = {"load": round(load_ms[i], 3), **rec["timings_ms"],
                              "total": round(load_ms[i] + rec["timings_ms"].get("total", 0.0), 3)}
-        if lung_note and a.status == "ok":  # say why there is no mask instead of the generic note
-            rec["notes"] = [n for n in rec["notes"] if not n.startswith("No lung mask")] + [lung_note]
         out = {"path": str(path), "status": a.status}
         if a.status != "ok":
             out["message"] = a.message

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from radassist.config import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
+
 HELP = "write FILE as an 8-bit PNG exactly as the viewer shows it"
 
 
@@ -37,17 +39,17 @@ def run(args) -> int:
         center, width = args.window
         if width <= 0:
             print("radassist render: --window WIDTH must be positive", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
         window = Window(center=center, width=width, explanation="command line")
     try:
         image = load_image(args.file)
     except RadAssistError as exc:
         print(f"radassist render: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_INPUT_FAILED
     if args.voi_lut is not None and not 0 <= args.voi_lut < len(image.display.voi_luts):
         print(f"radassist render: {args.file.name} has {len(image.display.voi_luts)} VOI LUT(s); "
               f"--voi-lut {args.voi_lut} does not exist", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     u8 = render_uint8(image, window, invert=args.invert, voi_lut_index=args.voi_lut)
     import cv2
 
@@ -61,5 +63,5 @@ def run(args) -> int:
         why = "unsupported file extension or unwritable folder"
     if not ok:
         print(f"radassist render: cannot write {out} ({why})", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_INPUT_FAILED
+    return EXIT_OK

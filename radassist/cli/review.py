@@ -1,17 +1,18 @@
 """``radassist review FILE --finding LABEL=present|absent``: record a clinician's decision headlessly.
 
-Runs the same analysis the app shows (OOD gate, classifier, lungs, heatmaps), then records
+Runs the same analysis the app shows (``core.analysis.Pipeline``: OOD gate, classifier, lungs, heatmaps, with
+the app's policy for a missing or damaged gate or lung package), then records
 ``image_opened``, ``prediction_shown`` and the decisions through ``core.review``, exactly as the findings
 panel does. A decision that disagrees with the AI needs ``--reason``. Exit 0 when every decision was
 saved, 1 when something failed (a decision that could not be saved is kept and retried next time),
-2 for a malformed ``--finding``.
+2 for a malformed ``--finding``, an unknown model or an unavailable device.
 """
 
 from __future__ import annotations
 
 import sys
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from radassist.config import DEVICES, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers) -> None:
@@ -27,8 +28,9 @@ def register(subparsers) -> None:
     p.add_argument("--sign-off", action="store_true", help="close the review (every finding decided)")
     p.add_argument("--url", help="audit store: file path or postgresql://... (default: the settings)")
     p.add_argument("--model", help="classifier package id or folder (default: the settings, else bundled)")
-    p.add_argument("--gate", help="OOD gate package folder (default: the bundled ood-gate)")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), help="where the classifier runs")
+    p.add_argument("--gate", help="OOD gate package id or folder (default: RADASSIST_OOD_GATE, else the "
+                                  "ood_gate setting, else the bundled ood-gate)")
+    p.add_argument("--device", choices=DEVICES, help="where the classifier runs")
     p.add_argument("--json", action="store_true", help="print the decisions as JSON lines")
     p.set_defaults(func=run)
 
@@ -45,17 +47,6 @@ def parse_findings(items: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _optional(loader, what: str):
-    """A gate or segmenter when its package is installed; the app shows the analysis without it otherwise."""
-    from radassist.core.errors import ModelError
-
-    try:
-        return loader()
-    except ModelError as exc:
-        print(f"radassist: note: {what} unavailable ({exc}); analysing without it", file=sys.stderr)
-        return None
-
-
 def run(args) -> int:
     try:
         decisions = parse_findings(args.finding)
@@ -67,18 +58,17 @@ def run(args) -> int:
               file=sys.stderr)
         return EXIT_USAGE
 
-    from radassist.cli._common import emit_json
-    from radassist.config import load_settings
-    from radassist.core.analysis import analyze
+    from dataclasses import replace
+
+    from radassist.cli._common import emit_json, pipeline_for, settings_for
     from radassist.core.audit import Outbox, open_store
-    from radassist.core.classify import Engine
     from radassist.core.errors import AuditWriteError
-    from radassist.core.gate import OodGate
     from radassist.core.image import load_image
-    from radassist.core.lungs import LungSegmenter
     from radassist.core.review import Review, identity_of, record_image_opened
 
-    settings = load_settings()
+    settings = settings_for("review")
+    if args.gate:  # the flag beats RADASSIST_OOD_GATE and the setting, as --model and --device do
+        settings = replace(settings, ood_gate=args.gate)
     user = (args.user or settings.reviewer).strip()
     outbox = Outbox(lambda: open_store(args.url))
     try:
@@ -88,9 +78,10 @@ def run(args) -> int:
                                 details={"format": image.source.format, "shape": list(image.shape)})
         except AuditWriteError as exc:
             print(f"radassist: warning: {exc}", file=sys.stderr)
-        engine = Engine(args.model or settings.model or None, device=args.device)
-        analysis = analyze(image, engine=engine, gate=_optional(lambda: OodGate.load(args.gate), "OOD gate"),
-                           segmenter=_optional(LungSegmenter.load, "lung segmentation"), explain=True)
+        pipeline = pipeline_for("review", settings, model=args.model, device=args.device)
+        if pipeline is None:
+            return EXIT_USAGE
+        analysis = pipeline.analyze(image)
         review = Review(analysis.to_record(), user, outbox)
         failed = False
         steps = [lambda: review.prediction_shown()]
@@ -119,6 +110,6 @@ def run(args) -> int:
                 where = f"#{d.sequence}" if d.saved else "NOT YET SAVED"
                 flag = " [superseded]" if d.superseded else ""
                 print(f"{d.kind:<18} {what} by {d.user} {where}{flag}".rstrip())
-        return EXIT_FAILED if failed else EXIT_OK
+        return EXIT_INPUT_FAILED if failed else EXIT_OK
     finally:
         outbox.close()

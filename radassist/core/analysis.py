@@ -1,4 +1,5 @@
-"""One image's complete AI result: gate, findings, heatmaps, lungs, as one immutable ``Analysis``.
+"""One image's complete AI result: gate, findings, heatmaps, lungs, as one immutable ``Analysis``, from the
+one ``Pipeline`` (``Pipeline.load(settings)`` -> ``pipeline.analyze(image)``) every front door uses.
 
 The GUI draws it, ``predict --json`` prints ``to_record()``, and the audit log stores that same record as
 "the AI output as shown". The record carries the image identity (pixel SHA-256, SOP/Study UIDs) and never
@@ -7,6 +8,7 @@ a patient name or ID.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from radassist.core.classify import Engine, Finding, Prediction
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,19 +121,102 @@ def _spacing(image: Any) -> tuple[tuple[float, float] | None, int]:
     return image.meta.patient_spacing_mm, image.downscale
 
 
-def analyze(image: Any, *, engine: Engine, gate: Any = None, segmenter: Any = None,
-            explain: bool = True) -> Analysis:
-    """Gate -> classifier (+ CAM) -> heatmaps -> lungs for one XRayImage (or 8-bit array)."""
-    return analyze_many([image], engine=engine, gate=gate, segmenter=segmenter, explain=explain)[0]
+#: said on every image analysed without an OOD gate / without a lung model (``Pipeline.load`` says why)
+NO_GATE_NOTE = "No out-of-distribution gate ran: the input was not checked to be a frontal chest X-ray."
+NO_LUNGS_NOTE = "No lung mask: lung segmentation was not run, so there is no lung area or heatmap share in the lungs."
 
 
-def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, segmenter: Any = None,
-                 explain: bool = True) -> list[Analysis]:
-    """The same for several images, batching the gate and the classifier (folder prediction)."""
+@dataclass(frozen=True, eq=False)
+class Pipeline:
+    """The models one analysis runs: the classifier, the OOD gate and the lung segmenter, loaded once.
+
+    ``Pipeline.load(settings)`` is the one way the GUI, ``predict`` and ``review`` get it, with one policy:
+
+    - classifier missing: ``ModelNotFoundError``; damaged or not a classifier: ``ModelIntegrityError`` /
+      ``ModelCardError`` / ``ModelError``; device unavailable: ``DeviceUnavailableError``. Nothing is analysed.
+    - gate or lung package missing (``ModelNotFoundError``): analysis proceeds without it and every
+      ``Analysis`` carries a note saying it is not installed.
+    - gate or lung package damaged or unusable (any other ``ModelError``: hash mismatch, bad card, wrong task,
+      LiteRT refuses it): analysis proceeds without it and every ``Analysis`` carries a note saying it was
+      refused and why (the reason is also logged as a warning).
+
+    The notes are part of ``Analysis.notes``, so the GUI shows them, ``predict --json`` prints them and the
+    audit log records them. Build a ``Pipeline(engine, gate, segmenter)`` directly to run given parts.
+    """
+
+    engine: Engine
+    gate: Any | None = None  # gate.OodGate
+    segmenter: Any | None = None  # lungs.LungSegmenter
+    #: why there is no gate / no lung model (set by ``load``); empty = the generic note
+    gate_note: str = ""
+    lungs_note: str = ""
+
+    @classmethod
+    def load(cls, settings: Any = None, *, model: str | None = None, device: str | None = None) -> Pipeline:
+        """Load the classifier (required), the gate and the lung model named by ``settings`` (a
+        ``config.Settings``; default ``load_settings()``). ``model``/``device`` are command-line flags: they
+        beat the settings (``config.resolve_model``/``resolve_device``)."""
+        from radassist.config import load_settings, resolve_device, resolve_model
+        from radassist.core.gate import OodGate
+        from radassist.core.lungs import LungSegmenter
+        from radassist.core.models import DEFAULT_MODEL_ID
+
+        settings = load_settings() if settings is None else settings
+        # these settings decide, not a second read of the file: an empty model is the bundled default
+        engine = Engine(resolve_model(model, settings) or DEFAULT_MODEL_ID,
+                        device=resolve_device(device, settings)).load()
+        gate, gate_note = _optional_part(lambda: OodGate.load(settings.ood_gate or None),
+                                         "out-of-distribution gate", NO_GATE_NOTE)
+        segmenter, lungs_note = _optional_part(lambda: LungSegmenter.load(settings.lung_model or None),
+                                               "lung segmentation", NO_LUNGS_NOTE)
+        return cls(engine, gate, segmenter, gate_note, lungs_note)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What is missing from every analysis this pipeline gives, in words (empty when all loaded)."""
+        out = []
+        if self.gate is None:
+            out.append(self.gate_note or NO_GATE_NOTE)
+        if self.segmenter is None:
+            out.append(self.lungs_note or NO_LUNGS_NOTE)
+        return tuple(out)
+
+    def analyze(self, image: Any, *, explain: bool = True) -> Analysis:
+        """Gate -> classifier (+ CAM) -> heatmaps -> lungs for one XRayImage (or 8-bit array)."""
+        return self.analyze_many([image], explain=explain)[0]
+
+    def analyze_many(self, images: Sequence[Any], *, explain: bool = True) -> list[Analysis]:
+        """The same for several images, batching the gate and the classifier (folder prediction).
+        ``explain=False`` skips the heatmaps (a partial record, for tests and benchmarks)."""
+        return _analyze_many(self, images, explain)
+
+
+def _optional_part(loader: Any, what: str, consequence: str) -> tuple[Any | None, str]:
+    """(the loaded part, "") or (None, the note that says why it is missing) under ``Pipeline``'s policy."""
+    from radassist.core.errors import ModelError, ModelNotFoundError
+
+    try:
+        return loader(), ""
+    except ModelNotFoundError as exc:
+        log.info("%s not installed: %s", what, exc)
+        return None, f"{consequence} The {what} package is not installed: {exc}"
+    except ModelError as exc:
+        log.warning("%s package refused: %s", what, exc)
+        return None, f"{consequence} The {what} package was refused as damaged or unusable: {exc}"
+
+
+def analyze(image: Any, *, engine: Engine, gate: Any = None, segmenter: Any = None) -> Analysis:
+    """``Pipeline(engine, gate, segmenter).analyze(image)``: kept only for tests/bench/bench_inference.py;
+    remove it when the benchmark builds a Pipeline."""
+    return Pipeline(engine, gate, segmenter).analyze(image)
+
+
+def _analyze_many(pipeline: Pipeline, images: Sequence[Any], explain: bool) -> list[Analysis]:
     if not len(images):
         return []
     from radassist.core.preprocess import to_uint8
 
+    engine, gate, segmenter = pipeline.engine, pipeline.gate, pipeline.segmenter
     t0 = time.perf_counter()
     pictures = [to_uint8(im) for im in images]  # one render through the display pipeline, shared by all models
     t_render = (time.perf_counter() - t0) * 1000 / len(images)
@@ -149,7 +236,7 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
             preds[i] = p
     base_notes: list[str] = []
     if gate is None:
-        base_notes.append("No out-of-distribution gate ran: the input was not checked to be a frontal chest X-ray.")
+        base_notes.append(pipeline.gate_note or NO_GATE_NOTE)
     gate_model = gate.identity if gate is not None else None
     out = []
     for i, image in enumerate(images):
@@ -167,11 +254,11 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
         timings = {"render": t_render, "ood": t_gate, **p.timings_ms}
         notes = list(base_notes) + population_notes(image, engine.package.card)
         heatmaps: dict[str, Any] = {}
+        lung_mask, shares = None, {}
         if explain:
             t1 = time.perf_counter()
             heatmaps = _heatmaps(p, engine, _shape(image), notes)
             timings["heatmap"] = (time.perf_counter() - t1) * 1000
-        lung_mask, shares = None, {}
         if segmenter is not None:
             t1 = time.perf_counter()
             lung_mask = segmenter.segment_u8(pictures[i], *_spacing(image))
@@ -184,7 +271,7 @@ def analyze_many(images: Sequence[Any], *, engine: Engine, gate: Any = None, seg
                     if not heatmaps[lb].empty and s < LOW_SHARE_WARNING:
                         notes.append(f"Only {s:.0%} of the {lb} heatmap lies inside the lungs. {LOW_SHARE_MESSAGE}")
         else:
-            notes.append("No lung mask: lung segmentation was not run or its package is not installed.")
+            notes.append(pipeline.lungs_note or NO_LUNGS_NOTE)
         timings["total"] = sum(v for k, v in timings.items() if k != "total")
         out.append(Analysis(status="ok", findings=p.findings, heatmaps=heatmaps, lung_mask=lung_mask,
                             heatmap_in_lungs=shares, timings_ms={k: round(v, 3) for k, v in timings.items()},

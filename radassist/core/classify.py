@@ -25,7 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelError, RadAssistError
+from radassist.config import resolve_device, resolve_model
+from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelError
 from radassist.core.models import ModelPackage, load_package, resolve
 from radassist.core.numeric import calibrate
 from radassist.core.preprocess import model_input
@@ -33,44 +34,10 @@ from radassist.core.runtimes.tensorflow import GPU_INSTALL_HINT, tensorflow_inst
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "gpu")
 RUNTIMES = ("litert", "tensorflow")
 
 
 # --- device policy ------------------------------------------------------------------------------------
-def requested_device(explicit: str | None = None, env: dict[str, str] | None = None) -> str:
-    """``--device`` beats ``RADASSIST_DEVICE``, which beats the settings file; default ``auto``."""
-    env = os.environ if env is None else env
-    if explicit:
-        device = explicit
-    elif env.get("RADASSIST_DEVICE"):
-        device = env["RADASSIST_DEVICE"]
-    else:
-        try:
-            from radassist.config import load_settings
-
-            device = load_settings(env=env).device
-        except RadAssistError:
-            device = "auto"
-    device = device.strip().lower()
-    if device not in DEVICES:
-        raise ConfigError(f"Unknown device {device!r}.", hint=f"Use one of: {', '.join(DEVICES)}.")
-    return device
-
-
-def configured_model(env: dict[str, str] | None = None) -> str | None:
-    """``RADASSIST_MODEL`` or the settings file's model; None means the bundled default."""
-    env = os.environ if env is None else env
-    if env.get("RADASSIST_MODEL"):
-        return env["RADASSIST_MODEL"]
-    try:
-        from radassist.config import load_settings
-
-        return load_settings(env=env).model or None
-    except RadAssistError:
-        return None
-
-
 def gpu_probe(env: dict[str, str] | None = None) -> bool:
     """Cheap guess whether a GPU could be there, without importing TensorFlow."""
     env = os.environ if env is None else env
@@ -159,7 +126,8 @@ class Engine:
                  runtime: str | None = None, batch_size: int = 16, num_threads: int = 2,
                  env: dict[str, str] | None = None) -> None:
         self._model_ref = model
-        self._requested = requested_device(device, env)
+        # the one precedence rule (flag, environment, settings file, default) lives in config
+        self._requested = resolve_device(device, env=env)
         self._runtime_name = runtime
         if runtime is not None and runtime not in RUNTIMES:
             raise ConfigError(f"Unknown runtime {runtime!r}.", hint=f"Use one of: {', '.join(RUNTIMES)}.")
@@ -189,7 +157,7 @@ class Engine:
             if self._runtime is None:
                 t0 = time.perf_counter()
                 package = self._model_ref if isinstance(self._model_ref, ModelPackage) else \
-                    load_package(resolve(self._model_ref or configured_model(self._env)))
+                    load_package(resolve(self._model_ref or resolve_model(env=self._env)))
                 if package.card.task != "classification":
                     raise ModelError(f"{package.card.ref} is a {package.card.task} model, not a classifier.",
                                      hint="Choose a classification package with --model.")

@@ -167,13 +167,12 @@ class OodGate:
 
     @classmethod
     def load(cls, package: str | Path | ModelPackage | None = None) -> OodGate:
-        """The gate for a package (default: ``RADASSIST_OOD_GATE`` if set, else the bundled ``ood-gate``: a
-        site can install a gate refitted on its own images); one instance per folder per process."""
-        import os
-
+        """The gate for a package id or folder (default: the bundled ``ood-gate``; a site can install a gate
+        refitted on its own images and name it in the ``ood_gate`` setting or ``RADASSIST_OOD_GATE``, which
+        ``Pipeline.load`` passes here); one instance per folder per process."""
         if isinstance(package, ModelPackage):
             return cls(package)
-        root = resolve(package or os.environ.get("RADASSIST_OOD_GATE") or GATE_ID)
+        root = resolve(package or GATE_ID)
         key = str(root)
         with cls._cache_lock:
             if key not in cls._cache:

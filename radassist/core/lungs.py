@@ -128,10 +128,10 @@ class LungSegmenter:
 
     @classmethod
     def load(cls, package: str | Path | None = None, *, num_threads: int = 2) -> LungSegmenter:
-        """Load ``package`` (a folder; default the bundled ``radassist/resources/models/lung-unet``), verifying hashes."""
+        """Load ``package`` (an id, ``id@version`` or folder; default the bundled ``lung-unet``), verifying hashes."""
         from radassist.core import models
 
-        pkg = models.load_package(package or default_package_dir())
+        pkg = models.load_package(models.resolve(package or DEFAULT_PACKAGE_ID))
         if pkg.card.task != "segmentation":
             raise ModelCardError(f"{pkg.card.ref} is a {pkg.card.task} model, not a lung segmentation model.",
                                  hint="Pick a package whose card says task 'segmentation'.")

@@ -13,11 +13,12 @@ import time
 from pathlib import Path
 
 from radassist import APP_NAME, __version__
-from radassist.config import RESOURCES_DIR
+from radassist.config import EXIT_INPUT_FAILED, EXIT_OK, RESOURCES_DIR
 
 log = logging.getLogger(__name__)
 
 ICON_DIR = RESOURCES_DIR / "icons"
+SETTINGS_PROBLEMS_TITLE = "Some settings were not used"
 _T0 = time.perf_counter()
 
 
@@ -113,16 +114,12 @@ def _install_excepthook(window) -> None:
 
 
 def create_window(args: argparse.Namespace | None = None):
-    """The configured main window (settings loaded, icon set), not yet shown."""
-    from radassist.config import Settings, load_settings
-    from radassist.core.errors import ConfigError
+    """The configured main window (settings loaded, icon set), not yet shown. Problems in the settings
+    (each replaced by its default, see ``config.load_settings``) are shown once the window is up."""
+    from radassist.config import load_settings
     from radassist.gui.main_window import MainWindow
 
-    warning = None
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        settings, warning = Settings(), exc
+    settings = load_settings()
     window = MainWindow(settings)
     from radassist.gui.assistant import install_assistant
 
@@ -134,12 +131,15 @@ def create_window(args: argparse.Namespace | None = None):
             window.resize(w, h)
         except ValueError:
             log.warning("ignoring --size %r (expected WxH)", args.size)
-    if warning is not None:
+    if settings.problems:
         from PySide6.QtCore import QTimer
 
+        from radassist.core.errors import ConfigError
         from radassist.gui import dialogs
 
-        QTimer.singleShot(0, lambda: dialogs.show_error(window, "Settings not loaded", warning))
+        problem = ConfigError("\n\n".join(settings.problems),
+                              hint="RadAssist uses the default for each of these until the setting is fixed.")
+        QTimer.singleShot(0, lambda: dialogs.show_error(window, SETTINGS_PROBLEMS_TITLE, problem))
     return window
 
 
@@ -164,7 +164,7 @@ def _take_screenshot(window, out: Path, delay_s: float = 0.0) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         ok = window.grab().save(str(out), "PNG")
         print(f"screenshot {'saved' if ok else 'FAILED'}: {out}", flush=True)
-        QApplication.instance().exit(0 if ok else 1)
+        QApplication.instance().exit(EXIT_OK if ok else EXIT_INPUT_FAILED)
 
     QTimer.singleShot(300, attempt)
 
@@ -191,7 +191,7 @@ def run_app(argv: list[str] | None = None) -> int:
     if args.exit_when_shown:
         def report() -> None:
             print(f"shown {time.perf_counter() - _T0:.3f}", flush=True)
-            app.exit(0)
+            app.exit(EXIT_OK)
 
         QTimer.singleShot(0, report)
         return app.exec()

@@ -2,7 +2,7 @@
 
 ``install_assistant(window)`` adds the docks, menus, shortcuts and status-bar widgets to a MainWindow and
 follows ``window.image_loaded``: each opened image is audited (``image_opened``), analysed on a worker
-(``core.analysis.analyze``), shown (``prediction_shown``), and reviewed through ``core.review.Review``.
+(``core.analysis.Pipeline``), shown (``prediction_shown``), and reviewed through ``core.review.Review``.
 Audit writes go through one ``Outbox``: a write that fails is kept, shown as "not yet saved" in the
 status bar and the review panel, and retried by a timer until the store takes it.
 """
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from radassist.gui.analysis_worker import AnalysisResult, AnalysisService, Models
+from radassist.gui.analysis_worker import AnalysisResult, AnalysisService
 from radassist.gui.findings_panel import FindingsPanel
 from radassist.gui.overlay_controls import OverlayControls
 from radassist.gui.review_panel import UNSAVED_TEXT, ReviewPanel
@@ -55,7 +55,7 @@ def open_audit_store(location: str | None = None):
 class Assistant(QObject):
     """Owns the panels and the controllers; created by ``install_assistant``."""
 
-    def __init__(self, window: Any, *, loader: Callable[[], Models] | None = None, outbox: Any = None,
+    def __init__(self, window: Any, *, loader: Callable[[], Any] | None = None, outbox: Any = None,
                  retry_ms: int = RETRY_MS) -> None:
         super().__init__(window)
         from radassist.core.audit.outbox import Outbox
@@ -124,11 +124,11 @@ class Assistant(QObject):
             self.retry_timer.start()
 
     # --- building ----------------------------------------------------------------------------------
-    def _default_loader(self) -> Models:
-        from radassist.gui.analysis_worker import load_models
+    def _default_loader(self) -> Any:
+        """On the worker, with the first image: the one ``core.analysis.Pipeline`` for the window's settings."""
+        from radassist.gui.analysis_worker import load_pipeline
 
-        s = self.window.settings
-        return load_models(s.model or None, s.device or None)
+        return load_pipeline(self.window.settings)
 
     def _build_menus(self) -> None:
         w = self.window
@@ -198,8 +198,8 @@ class Assistant(QObject):
             self.review_panel.set_review(None)
             self.analysis.cancel()
 
-    def _on_models_loaded(self, models: Models) -> None:
-        engine = models.engine
+    def _on_models_loaded(self, pipeline: Any) -> None:
+        engine = pipeline.engine
         try:
             text = f"Model {engine.package.card.ref} loaded on {engine.device} ({engine.runtime})."
         except Exception:  # noqa: BLE001 - only a status message
@@ -215,7 +215,7 @@ class Assistant(QObject):
         if self.image is None or result.image.pixel_sha256 != self.image.pixel_sha256:
             return
         self.result = result
-        self.findings.show_result(result.analysis, result.models.notes)
+        self.findings.show_result(result.analysis)  # its notes say what the pipeline lacks
         prior = self.review.decisions if self.review is not None else None
         try:
             self.review = Review(result.record, self.identity.reviewer, self.outbox, prior=prior)
@@ -350,9 +350,9 @@ class Assistant(QObject):
 
     def model_card(self) -> Any:
         """The classifier's card: the loaded one, else the configured package's (read, not loaded)."""
-        models = self.analysis.models
-        if models is not None:
-            return models.engine.package.card
+        pipeline = self.analysis.pipeline
+        if pipeline is not None:
+            return pipeline.engine.package.card
         from radassist.core.models import read_card, resolve
 
         return read_card(resolve(self.window.settings.model or None))

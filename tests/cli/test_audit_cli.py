@@ -153,9 +153,8 @@ def test_review_records_what_the_app_records_and_no_patient_identifier(review_mo
     in the audit store nor in the debug log."""
     import logging
 
-    from radassist.core.analysis import analyze
-    from radassist.core.classify import Engine
-    from radassist.core.gate import OodGate
+    from radassist.config import Settings
+    from radassist.core.analysis import Pipeline
     from radassist.core.image import load_image
     from radassist.log import configure_logging
 
@@ -163,12 +162,9 @@ def test_review_records_what_the_app_records_and_no_patient_identifier(review_mo
     model, gate = review_models
     db = tmp_path / "audit.sqlite3"
     image = load_image(chest_dicom)
-    from radassist.cli.review import _optional
-    from radassist.core.lungs import LungSegmenter
-
-    expected = analyze(image, engine=Engine(model, device="cpu"), gate=OodGate.load(gate),
-                       segmenter=_optional(LungSegmenter.load, "lungs")).to_record()
-    assert expected["status"] == "ok"
+    # the one pipeline, as the app loads it for these settings
+    expected = Pipeline.load(Settings(device="cpu", model=model, ood_gate=gate)).analyze(image).to_record()
+    assert expected["status"] == "ok" and expected["lung_area"]["pixels"] > 0
     ai = "present" if expected["findings"][0]["positive"] else "absent"
     other = "absent" if ai == "present" else "present"
 
@@ -191,6 +187,7 @@ def test_review_records_what_the_app_records_and_no_patient_identifier(review_mo
     shown, corrected = recs[3].event, recs[4].event
     assert shown.pixel_sha256 == image.pixel_sha256 and shown.sop_instance_uid == image.sop_instance_uid
     assert shown.ai_output["findings"] == expected["findings"]  # the AI output as shown
+    assert shown.ai_output["lung_area"] == expected["lung_area"] and shown.ai_output["notes"] == expected["notes"]
     assert shown.model["id"] == expected["model"]["id"] and "pneumonia" in shown.model["thresholds"]
     assert (corrected.decision["value"], corrected.decision["ai_value"], corrected.reason) == (other, ai, "rib overlap")
     assert corrected.previous["source"] == "ai" and corrected.user == "dr.alice"

@@ -49,7 +49,14 @@ def test_ok_rejected_and_error_in_one_call(inputs, capsys):
     (f,) = ok["findings"]
     assert set(f) >= {"label", "probability", "threshold", "positive"} and f["label"] == "pneumonia"
     assert ok["ood"]["accepted"] is True and isinstance(ok["ood"]["score"], float)
-    assert {"load", "inference", "total"} <= set(ok["timings_ms"])
+    assert {"load", "inference", "heatmap", "lungs", "total"} <= set(ok["timings_ms"])
+    # the full record the app shows, without any output folder: heatmap share in the lungs, lung area, notes
+    assert 0.0 <= f["heatmap_in_lungs"] <= 1.0
+    assert ok["lung_area"]["pixels"] > 0 and ok["lung_area"]["label"].endswith("area in pixels)")
+    assert ok["heatmaps"] == {"pneumonia": None} and ok["heatmap_empty"] == {"pneumonia": False}
+    assert ok["lung_mask"] is None  # no image written
+    assert isinstance(ok["notes"], list) and not any("No lung mask" in n or "No out-of" in n for n in ok["notes"])
+    assert ok["runtime"] == "litert" and ok["ood"]["model"]["id"] == "test-gate"
     assert rej["status"] == "rejected" and rej["message"] and rej["findings"] == []
     assert rej["ood"]["accepted"] is False
     assert err["status"] == "error" and err["message"]
@@ -96,3 +103,30 @@ def test_usage_errors_exit_two(inputs, capsys):
     assert main(["predict", str(inputs), "--model", "no-such-model"]) == 2
     assert main(["predict", str(inputs), "--model", str(exported_classifier()), "--device", "gpu"]) == 2
     assert "GPU" in capsys.readouterr().err
+
+
+def test_a_damaged_gate_is_a_note_in_every_record_as_in_the_app(inputs, site_gate_dir, tmp_path, monkeypatch,
+                                                                capsys):
+    """One policy (core.analysis.Pipeline): a refused gate package no longer stops predict; each record says
+    the input was not checked, exactly as the findings panel does."""
+    import shutil
+
+    gate = tmp_path / "gate"
+    shutil.copytree(site_gate_dir, gate)
+    (gate / "params.json").write_text("{}")  # no longer the file the card's sha256 pins
+    monkeypatch.setenv("RADASSIST_OOD_GATE", str(gate))
+    code, lines, text = _run(capsys, inputs / "ok.png", inputs / "nested", "--json")
+    assert code == 0 and [r["status"] for r in lines] == ["ok", "ok"]  # nothing refuses the noise now
+    for rec in lines:
+        assert rec["ood"] is None
+        (note,) = [n for n in rec["notes"] if "refused as damaged" in n]
+        assert note.startswith("No out-of-distribution gate ran") and "params.json" in note
+    assert "note: No out-of-distribution gate ran" in text  # said once on stderr too
+
+
+def test_a_wrong_type_in_the_settings_file_is_a_warning_not_a_failure(inputs, radassist_home, capsys):
+    (radassist_home / "config").mkdir(parents=True)
+    (radassist_home / "config" / "settings.json").write_text(json.dumps({"device": 3, "max_recent": "3"}))
+    code, lines, text = _run(capsys, inputs / "ok.png", "--json")
+    assert code == 0 and lines[0]["status"] == "ok" and lines[0]["device"] == "cpu"
+    assert "warning: Setting 'device'" in text and "warning: Setting 'max_recent'" in text

@@ -1,4 +1,5 @@
-"""analyze(): one immutable record of everything shown for an image, JSON-safe and free of patient ids."""
+"""Pipeline: one immutable record of everything shown for an image, JSON-safe and free of patient ids, and
+one policy for a missing or damaged gate or lung package."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from radassist.core import models
-from radassist.core.analysis import analyze, analyze_many
+from radassist.core.analysis import NO_GATE_NOTE, Pipeline
 from radassist.core.classify import Engine
 from radassist.core.gate import OodGate
 from tests.core.models.test_package import exported_classifier
@@ -26,16 +27,14 @@ def site_gate(tmp_path_factory):
 
 
 def _lungs():
-    from radassist.core.lungs import LungSegmenter, default_package_dir
+    from radassist.core.lungs import LungSegmenter
 
-    if not (default_package_dir() / models.CARD_NAME).is_file():
-        pytest.skip("the lung-unet package is not bundled yet")
-    return LungSegmenter.load()
+    return LungSegmenter.load()  # committed: a missing package must fail here, not skip
 
 
 def test_accepted_image_gets_findings_heatmaps_and_identity(engine, site_gate):
     image = synthetic_body(200, shape=(410, 333))
-    a = analyze(image, engine=engine, gate=site_gate)
+    a = Pipeline(engine, site_gate).analyze(image)
     assert a.status == "ok" and a.accepted and a.ood.accepted
     (f,) = a.findings
     assert 0.0 <= f.probability <= 1.0 and f.label == "pneumonia"
@@ -51,7 +50,7 @@ def test_accepted_image_gets_findings_heatmaps_and_identity(engine, site_gate):
 
 
 def test_refused_image_has_a_reason_and_no_probability(engine, site_gate):
-    a = analyze(generated_non_cxr()["text_document"], engine=engine, gate=site_gate)
+    a = Pipeline(engine, site_gate).analyze(generated_non_cxr()["text_document"])
     assert a.status == "rejected" and not a.findings and not a.heatmaps
     assert a.message and a.message == a.ood.reason
     rec = a.to_record()
@@ -59,16 +58,16 @@ def test_refused_image_has_a_reason_and_no_probability(engine, site_gate):
 
 
 def test_without_a_gate_the_record_says_so(engine):
-    a = analyze(synthetic_body(3), engine=engine, gate=None, explain=False)
+    a = Pipeline(engine).analyze(synthetic_body(3), explain=False)
     assert a.status == "ok" and a.ood is None and not a.heatmaps
     assert any("No out-of-distribution gate" in n for n in a.notes)
 
 
 def test_batch_matches_single_and_keeps_order(engine, site_gate):
     images = [synthetic_body(10), generated_non_cxr()["gaussian_noise"], synthetic_body(11)]
-    many = analyze_many(images, engine=engine, gate=site_gate, explain=False)
+    many = Pipeline(engine, site_gate).analyze_many(images, explain=False)
     assert [a.status for a in many] == ["ok", "rejected", "ok"]
-    one = analyze(images[2], engine=engine, gate=site_gate, explain=False)
+    one = Pipeline(engine, site_gate).analyze(images[2], explain=False)
     assert one.findings[0].probability == pytest.approx(many[2].findings[0].probability, abs=1e-5)
 
 
@@ -78,7 +77,7 @@ def test_dicom_record_has_uids_and_no_patient_fields(engine):
     path = shared_path("data", "dicom_cr_chest", "SIIM_CXR_MONOCHROME2.dcm")
     from radassist.core.image import read as io
     image = io.load_image(path)
-    a = analyze(image, engine=engine, gate=OodGate.load())
+    a = Pipeline(engine, OodGate.load()).analyze(image)
     rec = json.dumps(a.to_record())
     assert a.status == "ok" and a.sop_instance_uid and a.image_sha256 == image.pixel_sha256
     assert a.heatmaps["pneumonia"].values.shape == image.shape
@@ -89,7 +88,7 @@ def test_dicom_record_has_uids_and_no_patient_fields(engine):
 
 def test_lung_mask_and_heatmap_share(engine, site_gate):
     segmenter = _lungs()
-    a = analyze(synthetic_body(21, shape=(256, 256)), engine=engine, gate=site_gate, segmenter=segmenter)
+    a = Pipeline(engine, site_gate, segmenter).analyze(synthetic_body(21, shape=(256, 256)))
     assert a.lung_mask is not None and a.lung_mask.mask.shape == (256, 256)
     share = a.heatmap_in_lungs["pneumonia"]
     assert 0.0 <= share <= 1.0
@@ -127,7 +126,7 @@ def test_the_bundled_classifier_warns_on_an_adult_film():
     from tests.conftest import shared_path
 
     rg1 = shared_path("data", "dicom_cr_chest", "RG1_UNCR.dcm")
-    a = analyze(load_image(rg1), engine=Engine(device="cpu"))
+    a = Pipeline(Engine(device="cpu")).analyze(load_image(rg1))
     assert a.accepted and a.findings and any("adult" in n for n in a.notes)
 
 
@@ -137,9 +136,94 @@ def test_a_header_that_says_ct_is_refused_before_any_model_runs(engine, site_gat
 
     ct = load_image(write_dicom(tmp_path / "ct.dcm", Modality="CT"))
     chest = load_image(write_dicom(tmp_path / "cr.dcm", Modality="CR", ViewPosition="PA"))
-    a_ct, a_cr = analyze_many([ct, chest], engine=engine, gate=site_gate)
+    a_ct, a_cr = Pipeline(engine, site_gate).analyze_many([ct, chest])
     assert a_ct.status == "rejected" and "CT image" in a_ct.message and not a_ct.findings
     assert a_ct.to_record()["ood"]["by"] == "header" and "probability" not in json.dumps(a_ct.to_record())
     assert a_cr.ood.by == "image"  # the image-based gate decided this one
-    alone = analyze(ct, engine=engine)  # no gate package: the header rule still applies
+    alone = Pipeline(engine).analyze(ct)  # no gate package: the header rule still applies
     assert alone.status == "rejected"
+
+
+# --- Pipeline.load: one policy for a missing or damaged package, for the GUI, predict and review ------------
+def _damaged_copy(tmp_path, package_id: str, weights: str):
+    """A copy of a bundled package whose weights file no longer matches the card's sha256."""
+    import shutil
+
+    from radassist.config import RESOURCES_DIR
+
+    pkg = tmp_path / package_id
+    shutil.copytree(RESOURCES_DIR / "models" / package_id, pkg)
+    with open(pkg / weights, "r+b") as f:
+        f.seek(2000)
+        f.write(b"\x00\x01\x02\x03")
+    return pkg
+
+
+@pytest.fixture(scope="module")
+def bundled_pipeline():
+    from radassist.config import Settings
+
+    return Pipeline.load(Settings(device="cpu"))
+
+
+def test_the_bundled_pipeline_loads_every_part_and_gives_the_full_record(bundled_pipeline):
+    from radassist.core.image import load_image
+    from tests.conftest import shared_path
+
+    p = bundled_pipeline
+    assert p.gate is not None and p.segmenter is not None and p.notes == ()
+    assert p.engine.package.card.id == models.DEFAULT_MODEL_ID
+    image = load_image(shared_path("data", "dicom_cr_chest", "SIIM_CXR_MONOCHROME2.dcm"))
+    rec = p.analyze(image).to_record()
+    assert rec["status"] == "ok" and rec["ood"]["model"]["id"] == "ood-gate"
+    assert 0.0 <= rec["findings"][0]["heatmap_in_lungs"] <= 1.0 and rec["lung_area"]["pixels"] > 0
+    assert not any("No lung mask" in n or "No out-of-distribution" in n for n in rec["notes"])
+
+
+def test_a_missing_gate_or_lung_package_is_a_note_on_every_analysis(tmp_path):
+    from radassist.config import Settings
+
+    settings = Settings(device="cpu", model=str(exported_classifier()), ood_gate=str(tmp_path / "no-gate"),
+                        lung_model=str(tmp_path / "no-lungs"))
+    p = Pipeline.load(settings)
+    assert p.gate is None and p.segmenter is None and len(p.notes) == 2
+    a = p.analyze(synthetic_body(5))
+    assert a.status == "ok" and a.findings and a.lung_mask is None and a.heatmap_in_lungs == {}
+    gate_note, lungs_note = (n for n in a.notes if "package is not installed" in n)
+    assert gate_note.startswith(NO_GATE_NOTE) and "no-gate" in gate_note
+    assert lungs_note.startswith("No lung mask") and "no-lungs" in lungs_note
+    rejected = p.analyze(generated_non_cxr()["text_document"])  # no gate: nothing refuses it but the note stays
+    assert gate_note in rejected.notes
+
+
+def test_a_damaged_gate_or_lung_package_is_refused_with_a_note(tmp_path, caplog):
+    from radassist.config import Settings
+
+    gate = _damaged_copy(tmp_path, "ood-gate", "features.tflite")
+    lungs = _damaged_copy(tmp_path, "lung-unet", "model.tflite")
+    p = Pipeline.load(Settings(device="cpu", model=str(exported_classifier()), ood_gate=str(gate),
+                               lung_model=str(lungs)))
+    assert p.gate is None and p.segmenter is None
+    gate_note, lungs_note = p.notes
+    assert "refused as damaged" in gate_note and "features.tflite" in gate_note and gate_note.startswith(NO_GATE_NOTE)
+    assert "refused as damaged" in lungs_note and "model.tflite" in lungs_note
+    assert set(p.analyze(synthetic_body(6)).notes) >= {gate_note, lungs_note}
+    assert sum("refused" in r.getMessage() for r in caplog.records if r.levelname == "WARNING") == 2
+
+
+def test_a_missing_or_damaged_classifier_stops_the_load(tmp_path):
+    from radassist.config import Settings
+    from radassist.core.errors import ModelIntegrityError, ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError):
+        Pipeline.load(Settings(device="cpu", model=str(tmp_path / "nothing-here")))
+    with pytest.raises(ModelIntegrityError, match="model.tflite"):
+        Pipeline.load(Settings(device="cpu", model=str(_damaged_copy(tmp_path, "cxr-pneumonia", "model.tflite"))))
+
+
+def test_flags_beat_the_settings(tmp_path):
+    from radassist.config import Settings
+
+    p = Pipeline.load(Settings(device="gpu", model=str(tmp_path / "nothing-here")),
+                      model=str(exported_classifier()), device="cpu")
+    assert p.engine.device == "cpu" and p.engine.package.root == exported_classifier().resolve()

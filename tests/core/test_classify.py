@@ -103,16 +103,18 @@ def test_batches_give_the_same_answers_as_single_images(package):
 
 # --- device policy ----------------------------------------------------------------------------------------
 def test_requested_device_precedence(radassist_home):
+    """The engine asks config (one rule: flag, RADASSIST_DEVICE, settings file, auto); see tests/test_config."""
     from radassist.config import Settings, load_settings, save_settings
 
     save_settings(Settings(device="gpu"))
     assert load_settings().device == "gpu"
     env = {"RADASSIST_HOME": str(radassist_home)}
-    assert inference.requested_device(None, env) == "gpu"  # the setting
-    assert inference.requested_device(None, {**env, "RADASSIST_DEVICE": "cpu"}) == "cpu"  # env beats setting
-    assert inference.requested_device("auto", {**env, "RADASSIST_DEVICE": "cpu"}) == "auto"  # flag beats env
+    pkg = exported_classifier()
+    assert Engine(pkg, env=env).requested == "gpu"  # the setting
+    assert Engine(pkg, env={**env, "RADASSIST_DEVICE": "cpu"}).requested == "cpu"  # env beats setting
+    assert Engine(pkg, device="auto", env={**env, "RADASSIST_DEVICE": "cpu"}).requested == "auto"  # flag beats env
     with pytest.raises(ConfigError):
-        inference.requested_device("tpu", env)
+        Engine(pkg, device="tpu", env=env)
 
 
 def test_cpu_only_machine_auto_means_cpu_and_gpu_is_an_error():

@@ -49,15 +49,15 @@ def segmenter():
 
 
 def models(*, gate: bool = False):
-    """The worker's Models: the real engine, the lung segmenter when bundled, the OOD gate on request."""
-    from radassist.gui.analysis_worker import Models
+    """The worker's Pipeline: the real engine, the lung segmenter when bundled, the OOD gate on request."""
+    from radassist.core.analysis import Pipeline
 
     g = None
     if gate:
         from radassist.core.gate import OodGate
 
         g = OodGate.load()
-    return Models(engine(), g, segmenter())
+    return Pipeline(engine(), g, segmenter())
 
 
 def chest_like(rows: int = 256, cols: int = 224, seed: int = 0) -> np.ndarray:
@@ -118,8 +118,8 @@ def kermany_dicom(path: Path, shared: Path, *, patient_name: str = "Doe^Jane", p
 
 def analysis_record(seed: int = 0) -> dict:
     """A real analysis record (real model, no gate) of a generated image: what a review starts from."""
-    from radassist.core.analysis import analyze
+    from radassist.core.analysis import Pipeline
 
     u8 = (chest_like(seed=seed) // 16).astype(np.uint8)
-    a = analyze(u8, engine=engine(), explain=False)
+    a = Pipeline(engine()).analyze(u8, explain=False)
     return a.to_record()

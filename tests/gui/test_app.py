@@ -25,7 +25,26 @@ def test_broken_settings_file_falls_back_to_defaults_and_says_so(qtbot, radassis
     qtbot.addWidget(win)
     qtbot.waitUntil(lambda: bool(seen))
     assert win.settings.recent_files == () and win.size().toTuple() == (800, 600)
-    assert seen[0][0] == "Settings not loaded" and "settings.json" in seen[0][1]
+    assert seen[0][0] == app.SETTINGS_PROBLEMS_TITLE and "settings.json" in seen[0][1]
+    assert "not valid JSON" in seen[0][1]
+
+
+def test_a_setting_of_the_wrong_type_is_shown_and_its_default_used(qtbot, radassist_home, monkeypatch):
+    """``"max_recent": "3"`` once broke every file open; ``"show_heatmap": "no"`` counted as on."""
+    import json
+
+    (radassist_home / "config").mkdir(parents=True)
+    (radassist_home / "config" / "settings.json").write_text(json.dumps(
+        {"max_recent": "3", "show_heatmap": "no", "display_name": "Dr C"}))
+    seen = []
+    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, exc: seen.append((title, str(exc))))
+    win = app.create_window(app.parse_args([]))
+    qtbot.addWidget(win)
+    qtbot.waitUntil(lambda: bool(seen))
+    assert win.settings.max_recent == 10 and win.settings.show_heatmap is True
+    assert win.settings.display_name == "Dr C"  # the well-typed settings are kept
+    assert win.settings.with_recent("/x/a.dcm").recent_files == ("/x/a.dcm",)  # no TypeError on a file open
+    assert "'max_recent'" in seen[0][1] and "'show_heatmap'" in seen[0][1]
 
 
 def test_missing_decoder_plugins_are_reported_as_a_warning(qtbot, monkeypatch):

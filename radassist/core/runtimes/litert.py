@@ -12,9 +12,6 @@ from radassist.core.models import ModelPackage
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "gpu")
-RUNTIMES = ("litert", "tensorflow")
-GPU_INSTALL_HINT = "Install the GPU extra (pip install 'radassist[gpu]') on a machine with an NVIDIA GPU, or use --device cpu."
 class LiteRTRuntime:
     """The package's .tflite through LiteRT's signature runner (input "image", outputs by name)."""
 

@@ -13,6 +13,8 @@ import numpy as np
 from radassist.core.errors import DeviceUnavailableError, ModelError
 from radassist.core.models import ModelPackage
 
+log = logging.getLogger(__name__)
+
 GPU_INSTALL_HINT = ("Install the GPU extra (pip install 'radassist[gpu]') on a machine with an NVIDIA GPU, "
                     "or use --device cpu.")
 
@@ -20,11 +22,7 @@ GPU_INSTALL_HINT = ("Install the GPU extra (pip install 'radassist[gpu]') on a m
 def tensorflow_installed() -> bool:
     return importlib.util.find_spec("tensorflow") is not None
 
-log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "gpu")
-RUNTIMES = ("litert", "tensorflow")
-GPU_INSTALL_HINT = "Install the GPU extra (pip install 'radassist[gpu]') on a machine with an NVIDIA GPU, or use --device cpu."
 def tensorflow_gpus() -> list[str]:
     import tensorflow as tf
 
