@@ -20,9 +20,14 @@ run: $(STAMP)
 test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
+# ruff, the import contracts (run time fenced from training, core layers), mypy (with its per-module
+# baseline in pyproject.toml), and every bundled model package verified (hashes, card schema, a LiteRT run
+# checked against the declared outputs).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check radassist tests main.py scripts packaging
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
+	$(PY) -m radassist models verify radassist/resources/models/*
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m tests.bench.run $(BENCH_ARGS)

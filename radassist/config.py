@@ -32,6 +32,7 @@ import json
 import logging
 import os
 import socket
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ class Paths:
         return self
 
 
-def app_paths(env: dict[str, str] | None = None) -> Paths:
+def app_paths(env: Mapping[str, str] | None = None) -> Paths:
     env = os.environ if env is None else env
     home = env.get("RADASSIST_HOME")
     if home:
@@ -105,7 +106,7 @@ def app_paths(env: dict[str, str] | None = None) -> Paths:
 def os_user() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # no login name (some containers): fall back to the uid
+    except Exception:  # noqa: BLE001 - getpass raises several kinds when there is no login name (containers)
         return f"uid{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
@@ -184,7 +185,7 @@ def _check(name: str, value: Any) -> tuple[Any, str]:
     return value, ""
 
 
-def load_settings(paths: Paths | None = None, env: dict[str, str] | None = None) -> Settings:
+def load_settings(paths: Paths | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """The settings file, type-checked, with the environment overrides on top. Never raises for what is in
     the file or the environment: each problem is logged, kept in ``Settings.problems`` and the default used."""
     env = os.environ if env is None else env
@@ -223,7 +224,7 @@ def load_settings(paths: Paths | None = None, env: dict[str, str] | None = None)
     return Settings(**values, problems=tuple(problems))
 
 
-def save_settings(settings: Settings, paths: Paths | None = None, env: dict[str, str] | None = None) -> Path:
+def save_settings(settings: Settings, paths: Paths | None = None, env: Mapping[str, str] | None = None) -> Path:
     """Write atomically so a crash never leaves half a settings file. A value that came from an
     environment override is not written: the file keeps its own (the override is for this run only)."""
     env = os.environ if env is None else env
@@ -246,7 +247,7 @@ def save_settings(settings: Settings, paths: Paths | None = None, env: dict[str,
 
 # --- a flag on top of the settings: the one precedence rule ------------------------------------------
 def resolve_device(flag: str | None = None, settings: Settings | None = None,
-                   env: dict[str, str] | None = None) -> str:
+                   env: Mapping[str, str] | None = None) -> str:
     """``--device`` beats ``RADASSIST_DEVICE``, which beats the settings file; default ``auto``.
     ConfigError for a flag that is not one of ``DEVICES`` (a bad value in the file or the environment is a
     settings problem, replaced by the default)."""
@@ -259,7 +260,7 @@ def resolve_device(flag: str | None = None, settings: Settings | None = None,
 
 
 def resolve_model(flag: str | None = None, settings: Settings | None = None,
-                  env: dict[str, str] | None = None) -> str | None:
+                  env: Mapping[str, str] | None = None) -> str | None:
     """``--model`` beats ``RADASSIST_MODEL``, which beats the settings file; None means the bundled default."""
     if flag:
         return flag

@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Set before anything imports radassist.config, so no test ever writes into the real user directories.
 os.environ["RADASSIST_HOME"] = tempfile.mkdtemp(prefix="radassist-test-home-")
 
-import pytest  # noqa: E402
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("RADASSIST_SHARED", REPO.parent / "shared"))

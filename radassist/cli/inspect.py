@@ -45,7 +45,7 @@ def describe(image: Any, *, patient: bool = True) -> dict[str, Any]:
         "pixel_range": [image.display.pixel_min, image.display.pixel_max],
         "windows": [{"center": w.center, "width": w.width, "explanation": w.explanation, "function": w.function}
                     for w in image.display.windows],
-        "voi_luts": [{"first_mapped": v.first_mapped, "entries": int(len(v.table)), "bits": v.bits,
+        "voi_luts": [{"first_mapped": v.first_mapped, "entries": len(v.table), "bits": v.bits,
                       "explanation": v.explanation} for v in image.display.voi_luts],
         "spacing": spacing,
         "metadata": dict(f),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -55,10 +55,10 @@ class Analysis:
         """JSON-safe (no arrays, no patient identifiers). A refused image carries no probability."""
         findings = []
         for f in self.findings:
-            rec = f.to_record()
+            finding = f.to_record()
             if f.label in self.heatmap_in_lungs:
-                rec["heatmap_in_lungs"] = round(float(self.heatmap_in_lungs[f.label]), 4)
-            findings.append(rec)
+                finding["heatmap_in_lungs"] = round(float(self.heatmap_in_lungs[f.label]), 4)
+            findings.append(finding)
         rec: dict[str, Any] = {
             "status": self.status,
             "image_sha256": self.image_sha256,
@@ -205,12 +205,6 @@ def _optional_part(loader: Any, what: str, consequence: str) -> tuple[Any | None
         return None, f"{consequence} The {what} package was refused as damaged or unusable: {exc}"
 
 
-def analyze(image: Any, *, engine: Engine, gate: Any = None, segmenter: Any = None) -> Analysis:
-    """``Pipeline(engine, gate, segmenter).analyze(image)``: kept only for tests/bench/bench_inference.py;
-    remove it when the benchmark builds a Pipeline."""
-    return Pipeline(engine, gate, segmenter).analyze(image)
-
-
 def _analyze_many(pipeline: Pipeline, images: Sequence[Any], explain: bool) -> list[Analysis]:
     if not len(images):
         return []
@@ -242,13 +236,15 @@ def _analyze_many(pipeline: Pipeline, images: Sequence[Any], explain: bool) -> l
     for i, image in enumerate(images):
         sha, sop, study = _identity(image)
         d = decisions[i]
-        common = {"image_sha256": sha, "sop_instance_uid": sop, "study_instance_uid": study,
-                  "image_shape": _shape(image), "model": engine.identity, "device": engine.device,
-                  "runtime": engine.runtime, "ood": d, "gate_model": gate_model}
+        # the refusal record; an accepted image's record is the same identity with the findings added
+        refused = Analysis(status="rejected", image_sha256=sha, sop_instance_uid=sop, study_instance_uid=study,
+                           image_shape=_shape(image), model=engine.identity, device=engine.device,
+                           runtime=engine.runtime, ood=d, gate_model=gate_model,
+                           message=d.reason if d is not None else "", notes=tuple(base_notes),
+                           timings_ms={"render": round(t_render, 3), "ood": round(t_gate, 3),
+                                       "total": round(t_render + t_gate, 3)})
         if i not in preds:
-            out.append(Analysis(status="rejected", message=d.reason, notes=tuple(base_notes),
-                                timings_ms={"render": round(t_render, 3), "ood": round(t_gate, 3),
-                                            "total": round(t_render + t_gate, 3)}, **common))
+            out.append(refused)
             continue
         p = preds[i]
         timings = {"render": t_render, "ood": t_gate, **p.timings_ms}
@@ -273,9 +269,9 @@ def _analyze_many(pipeline: Pipeline, images: Sequence[Any], explain: bool) -> l
         else:
             notes.append(pipeline.lungs_note or NO_LUNGS_NOTE)
         timings["total"] = sum(v for k, v in timings.items() if k != "total")
-        out.append(Analysis(status="ok", findings=p.findings, heatmaps=heatmaps, lung_mask=lung_mask,
-                            heatmap_in_lungs=shares, timings_ms={k: round(v, 3) for k, v in timings.items()},
-                            notes=tuple(notes), **common))
+        out.append(replace(refused, status="ok", message="", findings=p.findings, heatmaps=heatmaps,
+                           lung_mask=lung_mask, heatmap_in_lungs=shares,
+                           timings_ms={k: round(v, 3) for k, v in timings.items()}, notes=tuple(notes)))
     return out
 
 

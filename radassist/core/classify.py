@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from radassist.core.errors import ConfigError, DeviceUnavailableError, ModelErro
 from radassist.core.models import ModelPackage, load_package, resolve
 from radassist.core.numeric import calibrate
 from radassist.core.preprocess import model_input
+from radassist.core.runtimes import Runtime
 from radassist.core.runtimes.tensorflow import GPU_INSTALL_HINT, tensorflow_installed
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ RUNTIMES = ("litert", "tensorflow")
 
 
 # --- device policy ------------------------------------------------------------------------------------
-def gpu_probe(env: dict[str, str] | None = None) -> bool:
+def gpu_probe(env: Mapping[str, str] | None = None) -> bool:
     """Cheap guess whether a GPU could be there, without importing TensorFlow."""
     env = os.environ if env is None else env
     cvd = env.get("CUDA_VISIBLE_DEVICES")
@@ -47,7 +48,7 @@ def gpu_probe(env: dict[str, str] | None = None) -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*")) or bool(glob.glob("/dev/dxg"))  # Linux / WSL2
 
 
-def gpu_available(env: dict[str, str] | None = None) -> bool:
+def gpu_available(env: Mapping[str, str] | None = None) -> bool:
     """TensorFlow installed AND a device node present AND TensorFlow lists a GPU (imports TF only then)."""
     if not tensorflow_installed() or not gpu_probe(env):
         return False
@@ -55,12 +56,12 @@ def gpu_available(env: dict[str, str] | None = None) -> bool:
 
     try:
         return bool(tensorflow_gpus())
-    except Exception as exc:  # a broken CUDA install must not stop the CPU path
+    except Exception as exc:  # noqa: BLE001 - a broken CUDA install fails in many ways; none may stop the CPU
         log.warning("TensorFlow could not list GPUs (%s); using the CPU", exc)
         return False
 
 
-def choose_device(requested: str, env: dict[str, str] | None = None) -> str:
+def choose_device(requested: str, env: Mapping[str, str] | None = None) -> str:
     """``cpu`` or ``gpu`` for a requested ``auto|cpu|gpu``."""
     if requested == "cpu":
         return "cpu"
@@ -103,7 +104,8 @@ class Prediction:
 
 
 # --- runtimes -----------------------------------------------------------------------------------------
-def make_runtime(package: ModelPackage, device: str, runtime: str | None = None, *, num_threads: int = 2):
+def make_runtime(package: ModelPackage, device: str, runtime: str | None = None, *,
+                 num_threads: int = 2) -> Runtime:
     runtime = runtime or ("tensorflow" if device == "gpu" else "litert")
     if runtime == "litert":
         from radassist.core.runtimes.litert import LiteRTRuntime
@@ -124,7 +126,7 @@ class Engine:
 
     def __init__(self, model: str | Path | ModelPackage | None = None, *, device: str | None = None,
                  runtime: str | None = None, batch_size: int = 16, num_threads: int = 2,
-                 env: dict[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None) -> None:
         self._model_ref = model
         # the one precedence rule (flag, environment, settings file, default) lives in config
         self._requested = resolve_device(device, env=env)
@@ -136,7 +138,7 @@ class Engine:
         self.num_threads = num_threads
         self._lock = threading.Lock()
         self._package: ModelPackage | None = None
-        self._runtime = None
+        self._runtime: Runtime | None = None
         self.load_ms: float | None = None
         self.fallback_reason: str | None = None
 
@@ -166,11 +168,18 @@ class Engine:
                 self._package = package  # before _runtime: other threads test _runtime without the lock
                 self._runtime = runtime
                 self.load_ms = (time.perf_counter() - t0) * 1000
-                log.info("loaded %s on %s (%s) in %.0f ms", package.card.ref, self._runtime.device,
-                         self._runtime.name, self.load_ms)
+                log.info("loaded %s on %s (%s) in %.0f ms", package.card.ref, runtime.device, runtime.name,
+                         self.load_ms)
         return self
 
-    def _start_runtime(self, package: ModelPackage, device: str):
+    def _parts(self) -> tuple[ModelPackage, Runtime]:
+        """The loaded package and runtime (loading them on first use)."""
+        self.load()
+        if self._package is None or self._runtime is None:  # load() sets both or raises
+            raise ModelError("The model engine did not load.")
+        return self._package, self._runtime
+
+    def _start_runtime(self, package: ModelPackage, device: str) -> Runtime:
         if device != "gpu":
             return make_runtime(package, "cpu", self._runtime_name, num_threads=self.num_threads)
         try:
@@ -180,7 +189,7 @@ class Engine:
                 raise
             return self._fall_back(package, exc)
 
-    def _fall_back(self, package: ModelPackage, exc: BaseException):
+    def _fall_back(self, package: ModelPackage, exc: BaseException) -> Runtime:
         self.fallback_reason = f"GPU failed ({exc}); using the CPU"
         log.warning("GPU runtime failed for %s: %s. Falling back to the CPU (LiteRT).", package.card.ref, exc)
         runtime = "litert" if package.has("tflite") else "tensorflow"
@@ -188,15 +197,15 @@ class Engine:
 
     @property
     def package(self) -> ModelPackage:
-        return self.load()._package  # type: ignore[return-value]
+        return self._parts()[0]
 
     @property
     def device(self) -> str:
-        return self.load()._runtime.device
+        return self._parts()[1].device
 
     @property
     def runtime(self) -> str:
-        return self.load()._runtime.name
+        return self._parts()[1].name
 
     @property
     def identity(self) -> dict[str, str]:
@@ -205,24 +214,24 @@ class Engine:
     # running -------------------------------------------------------------------------------------
     def run_batch(self, x: np.ndarray) -> dict[str, np.ndarray]:
         """Raw outputs for preprocessed inputs (N, H, W, 3); a GPU failure falls back to the CPU once."""
-        self.load()
+        package, runtime = self._parts()
         try:
-            return self._runtime.run(x)
+            return runtime.run(x)
         except Exception as exc:
-            if self._runtime.device != "gpu":
+            if runtime.device != "gpu":
                 raise ModelError(f"The model failed to run: {exc}") from exc
             with self._lock:
-                if self._runtime.device == "gpu":
-                    self._runtime = self._fall_back(self._package, exc)
-            return self._runtime.run(x)
+                if self._runtime is runtime:  # one thread falls back; the others reuse its CPU runtime
+                    self._runtime = self._fall_back(package, exc)
+            return self._parts()[1].run(x)
 
     def preprocess(self, image: Any) -> np.ndarray:
         return model_input(image, self.package.card.input_size)
 
     def predict(self, images: Sequence[Any]) -> list[Prediction]:
         """Calibrated, thresholded findings (+ CAM and pooled features) for XRayImages or uint8 arrays."""
-        self.load()
-        card = self._package.card
+        package, _ = self._parts()
+        card = package.card
         out: list[Prediction] = []
         for start in range(0, len(images), self.batch_size):
             chunk = images[start:start + self.batch_size]
@@ -245,7 +254,7 @@ class Engine:
                     findings=findings, logits=logits[i],
                     cam=None if cams is None else np.asarray(cams[i], dtype=np.float32),
                     features=None if feats is None else np.asarray(feats[i], dtype=np.float32),
-                    device=self._runtime.device, runtime=self._runtime.name, model=self._package.identity,
+                    device=self.device, runtime=self.runtime, model=package.identity,
                     timings_ms={k: round(v, 3) for k, v in timings.items()}))
         return out
 

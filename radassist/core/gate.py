@@ -21,7 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -162,7 +162,7 @@ class OodGate:
         except (OSError, ValueError) as exc:
             raise ModelError(f"Cannot read the OOD gate parameters: {exc}", hint="Reinstall the package.") from exc
 
-    _cache: dict[str, OodGate] = {}
+    _cache: ClassVar[dict[str, OodGate]] = {}
     _cache_lock = threading.Lock()
 
     @classmethod

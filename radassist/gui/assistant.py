@@ -387,7 +387,7 @@ class Assistant(QObject):
         return dlg
 
     # --- lifetime ----------------------------------------------------------------------------------
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.window and event.type() == QEvent.Type.Close:
             self.shutdown()
         return False

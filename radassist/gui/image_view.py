@@ -335,7 +335,7 @@ class ImageView(QWidget):
         self.view_changed.emit()
         self.update()
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+    def resizeEvent(self, event: QResizeEvent) -> None:
         if self._fit_mode:
             self._fit()
         else:  # keep what was at the centre at the centre
@@ -425,7 +425,7 @@ class ImageView(QWidget):
                          flip_h=self._flip_h, flip_v=self._flip_v, full_size=self.full_size())
 
     # --- painting ----------------------------------------------------------------------------------
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(0, 0, 0))
         if self._image is None or self._qimage is None:
@@ -480,13 +480,13 @@ class ImageView(QWidget):
             painter.drawText(QRectF(r), flags, text)
 
     # --- mouse -------------------------------------------------------------------------------------
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
+    def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
         if steps and self._image is not None:
             self.zoom_by(WHEEL_STEP ** steps, event.position())
         event.accept()
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if self._image is None:
             return
         b = event.button()
@@ -501,7 +501,7 @@ class ImageView(QWidget):
             self.setCursor(Qt.CursorShape.SizeVerCursor)
         event.accept()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         pos = event.position()
         if self._drag is not None:
             button, start, state = self._drag
@@ -517,7 +517,7 @@ class ImageView(QWidget):
                 self.set_zoom(state * 1.01 ** (-delta.y()), start)  # type: ignore[operator]
         self._report_pixel(pos)
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._drag is not None and self._drag[0] == event.button():
             if event.button() == Qt.MouseButton.RightButton:
                 self._render_timer.stop()
@@ -526,11 +526,11 @@ class ImageView(QWidget):
             self.unsetCursor()
         event.accept()
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton:
             self.fit_to_window()
 
-    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt override
+    def leaveEvent(self, event) -> None:
         self.pixel_hovered.emit(None)
         super().leaveEvent(event)
 

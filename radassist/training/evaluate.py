@@ -44,8 +44,8 @@ def evaluate_arrays(labels: Sequence[str], logits: np.ndarray, y: np.ndarray, gr
     """Every figure of the report, per label. ``temperature``/``thresholds`` None = fit them here."""
     logits = np.asarray(logits, np.float64).reshape(len(y), -1)
     y = np.asarray(y).reshape(len(logits), -1).astype(int)
-    out: dict[str, Any] = {"n_images": int(len(y)),
-                           "n_patients": int(len(np.unique(groups))) if groups is not None else None,
+    out: dict[str, Any] = {"n_images": len(y),
+                           "n_patients": len(np.unique(groups)) if groups is not None else None,
                            "calibration_source": "fitted on this set" if temperature is None else "model card",
                            "threshold_source": "chosen on this set" if thresholds is None else "model card",
                            "auroc_ci": f"percentile bootstrap, {n_boot} resamples of "
@@ -63,7 +63,7 @@ def evaluate_arrays(labels: Sequence[str], logits: np.ndarray, y: np.ndarray, gr
         op = operating_point(t, p, thr)
         fpr, tpr, thr_pts = roc_points(t, p)
         out["labels"][label] = {
-            "n": int(len(t)), "positives": int(t.sum()), "prevalence": float(t.mean()),
+            "n": len(t), "positives": int(t.sum()), "prevalence": float(t.mean()),
             "auroc": {"value": a, "ci95": [lo, hi]},
             "temperature": temp, "operating_point": op.to_dict(),
             "confusion": {"tp": op.tp, "fp": op.fp, "tn": op.tn, "fn": op.fn},

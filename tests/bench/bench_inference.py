@@ -54,19 +54,12 @@ def _png_folder(n: int = 64) -> Path:
 def _rss_and_first_prediction(pkg: Path, png: Path) -> tuple[float, float, dict]:
     """In a fresh process: RSS with classifier + gate (+ lungs) loaded; and `predict` start -> first line."""
     code = f"""
-import json, psutil, numpy as np
-from radassist.core.classify import Engine
-from radassist.core.gate import OodGate
+import json, psutil
+from radassist.core.analysis import Pipeline
 from radassist.core.image import load_image
-from radassist.core.analysis import analyze
-seg = None
-try:
-    from radassist.core.lungs import LungSegmenter
-    seg = LungSegmenter.load()
-except Exception:
-    pass
-e = Engine({str(pkg)!r}, device="cpu"); g = OodGate.load()
-a = analyze(load_image({str(png)!r}), engine=e, gate=g, segmenter=seg)
+pipeline = Pipeline.load(model={str(pkg)!r}, device="cpu")
+a = pipeline.analyze(load_image({str(png)!r}))
+seg = pipeline.segmenter
 print(json.dumps({{"rss_mb": psutil.Process().memory_info().rss / 2**20, "lungs": seg is not None}}))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)

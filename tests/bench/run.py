@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"... {name}", file=sys.stderr, flush=True)
         try:
             rows.extend(importlib.import_module(f"tests.bench.{name}").run())
-        except Exception as exc:  # one broken benchmark must not hide the others
+        except Exception as exc:  # noqa: BLE001 - one broken benchmark must not hide the others
             rows.append(Row(name, "FAILED", float("nan"), "", note=f"{type(exc).__name__}: {exc}"))
         print(f"    {name} took {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
     width = max((len(r.what) for r in rows), default=10)

@@ -67,7 +67,7 @@ def test_train_writes_a_verified_package_with_a_complete_card(trained, capsys):
 
 
 def test_evaluate_writes_the_same_report_for_a_package(trained, tmp_path, capsys):
-    code, data, out, weights = trained
+    code, data, out, _weights = trained
     assert code == 0
     assert main(["evaluate", "--model", str(out / "package"), "--data", str(data), "--out", str(tmp_path)]) == 0
     report = json.loads((tmp_path / "report.json").read_text())
@@ -98,8 +98,8 @@ def test_reuse_fit_redoes_calibration_only_and_refuses_other_fit_settings(traine
     base = ["train", "--data", str(data), "--out", str(out), "--weights", str(weights), "--alpha", "0.35",
             "--input-size", "64", "--epochs-frozen", "1", "--epochs-finetune", "1", "--batch-size", "8",
             "--val-fraction", "0.3", "--no-export", "--reuse-fit"]
-    assert main(base + ["--seed", "1", "--target-sensitivity", "0.5"]) == 0
+    assert main([*base, "--seed", "1", "--target-sensitivity", "0.5"]) == 0
     assert "reusing the fitted classifier" in capsys.readouterr().out
     assert (out / "training_log.json").read_text() == log_before
-    assert main(base + ["--seed", "2"]) == 1
+    assert main([*base, "--seed", "2"]) == 1
     assert "other settings (seed" in capsys.readouterr().err

@@ -217,7 +217,7 @@ def test_a_missing_or_damaged_classifier_stops_the_load(tmp_path):
 
     with pytest.raises(ModelNotFoundError):
         Pipeline.load(Settings(device="cpu", model=str(tmp_path / "nothing-here")))
-    with pytest.raises(ModelIntegrityError, match="model.tflite"):
+    with pytest.raises(ModelIntegrityError, match=r"model.tflite"):
         Pipeline.load(Settings(device="cpu", model=str(_damaged_copy(tmp_path, "cxr-pneumonia", "model.tflite"))))
 
 

@@ -99,7 +99,7 @@ def test_params_survive_json():
     a, b = ood.score_features(params, cxr), ood.score_features(again, cxr)
     for x, y in zip(a, b, strict=True):
         np.testing.assert_allclose(x, y, atol=1e-5)
-    with pytest.raises(errors.ModelError, match="(?i)refit"):
+    with pytest.raises(errors.ModelError, match=r"(?i)refit"):
         ood.params_from_json({"mu": [0.0]})
 
 

@@ -203,7 +203,7 @@ def test_a_damaged_package_is_refused(tmp_path):
     with open(pkg / "model.tflite", "r+b") as f:
         f.seek(1000)
         f.write(b"\x00\x01\x02")
-    with pytest.raises(ModelIntegrityError, match="model.tflite"):
+    with pytest.raises(ModelIntegrityError, match=r"model.tflite"):
         segmentation.LungSegmenter.load(pkg)
 
 
@@ -214,7 +214,7 @@ def test_a_classifier_package_is_not_a_lung_model(tmp_path):
     card.update(task="classification", labels=["lungs"], temperature=[1.0], thresholds={"lungs": 0.5},
                 threshold_policy="x")
     (pkg / "model_card.json").write_text(json.dumps(card))
-    with pytest.raises(ModelCardError, match="not a lung segmentation model"):
+    with pytest.raises(ModelCardError, match=r"not a lung segmentation model"):
         segmentation.LungSegmenter.load(pkg)
 
 

@@ -52,9 +52,9 @@ def test_accepting_records_what_was_shown_and_decided(box, store):
 
 def test_disagreeing_needs_a_reason(box, store):
     review = Review(_record(0.83), "dr.alice", box)
-    with pytest.raises(ReviewError, match="reason"):
+    with pytest.raises(ReviewError, match=r"reason"):
         review.correct("pneumonia", "absent", "")
-    with pytest.raises(ReviewError, match="reason"):
+    with pytest.raises(ReviewError, match=r"reason"):
         review.decide("pneumonia", False)
     assert store.query() == []  # nothing half-recorded
     d = review.correct("pneumonia", False, "rib overlap, not consolidation")
@@ -75,13 +75,13 @@ def test_a_later_correction_supersedes_but_never_erases(box, store):
     first = Review(rec, "dr.alice", box)
     first.correct("pneumonia", "absent", "rib overlap")
     first.sign_off()
-    with pytest.raises(ReviewError, match="signed off"):
+    with pytest.raises(ReviewError, match=r"signed off"):
         first.accept("pneumonia")
 
     reopened = Review(rec, "dr.bob", box)  # reopening shows the history
     assert [d.kind for d in reopened.decisions] == ["finding_corrected", "signed_off"]
     assert reopened.current()["pneumonia"].value == "absent"
-    with pytest.raises(ReviewError, match="Changing pneumonia from absent .decided by dr.alice. needs a reason"):
+    with pytest.raises(ReviewError, match=r"Changing pneumonia from absent .decided by dr.alice. needs a reason"):
         reopened.accept("pneumonia")  # agrees with the AI, but overturns a colleague
     assert reopened.accept_all() == []  # "accept all" never overturns an earlier decision
     d = reopened.decide("pneumonia", "present", "consolidation on the lateral view")
@@ -101,7 +101,7 @@ def test_a_later_correction_supersedes_but_never_erases(box, store):
 def test_sign_off_needs_every_finding_decided(box, store):
     review = Review(_record(0.9, labels=("pneumonia", "effusion")), "dr.alice", box)
     review.accept("pneumonia")
-    with pytest.raises(ReviewError, match="effusion"):
+    with pytest.raises(ReviewError, match=r"effusion"):
         review.sign_off()
     review.add_note("compare with the film from last week")
     assert review.accept_all()[0].label == "effusion"
@@ -116,9 +116,9 @@ def test_sign_off_needs_every_finding_decided(box, store):
 def test_unknown_finding_and_missing_reviewer_are_refused(box):
     with pytest.raises(ReviewError):
         Review(_record(), "  ", box)
-    with pytest.raises(ReviewError, match="No finding 'edema'"):
+    with pytest.raises(ReviewError, match=r"No finding 'edema'"):
         Review(_record(), "dr.alice", box).accept("edema")
-    with pytest.raises(ReviewError, match="image identity"):
+    with pytest.raises(ReviewError, match=r"image identity"):
         Review({"findings": []}, "dr.alice", box)
 
 
@@ -139,7 +139,7 @@ def test_no_patient_identifier_reaches_the_audit_store(box, store, tmp_path):
 def test_a_decision_that_cannot_be_saved_stays_visible_and_is_retried(box, store):
     review = Review(_record(), "dr.alice", box)
     store._conn.execute("PRAGMA query_only = ON")
-    with pytest.raises(AuditWriteError, match="not yet saved"):
+    with pytest.raises(AuditWriteError, match=r"not yet saved"):
         review.correct("pneumonia", "absent", "artefact")
     [unsaved] = review.unsaved()
     assert unsaved.value == "absent" and not unsaved.saved
@@ -154,10 +154,10 @@ def test_a_sign_off_that_cannot_be_saved_still_closes_the_review_and_is_stored_o
     review = Review(_record(), "dr.alice", box)
     review.accept("pneumonia")
     store._conn.execute("PRAGMA query_only = ON")
-    with pytest.raises(AuditWriteError, match="not yet saved"):
+    with pytest.raises(AuditWriteError, match=r"not yet saved"):
         review.sign_off()
     assert review.signed_off  # taken: the UI shows it closed and "not yet saved", never asks to sign twice
-    with pytest.raises(ReviewError, match="signed off"):
+    with pytest.raises(ReviewError, match=r"signed off"):
         review.sign_off()
     store._conn.execute("PRAGMA query_only = OFF")
     review.retry()

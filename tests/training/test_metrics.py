@@ -104,7 +104,7 @@ def test_roc_points_run_from_origin_to_one_and_match_auroc():
     rng = np.random.default_rng(2)
     y = rng.integers(0, 2, 200)
     s = rng.random(200) + y * 0.5
-    fpr, tpr, thr = roc_points(y, s)
+    fpr, tpr, _thr = roc_points(y, s)
     assert (fpr[0], tpr[0]) == (0.0, 0.0) and (fpr[-1], tpr[-1]) == (1.0, 1.0)
     assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
     assert np.trapezoid(tpr, fpr) == pytest.approx(auroc(y, s))

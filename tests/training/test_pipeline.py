@@ -70,7 +70,7 @@ def test_augmentation_is_bounded_random_and_not_a_flip(pngs):
 
 def test_augmented_training_batches_stay_in_model_range(pngs):
     y = np.ones((4, 1), np.float32)
-    xb, yb = next(iter(make_dataset(pngs, y, batch_size=4, shuffle=True, augment=Augment(), seed=1)))
+    xb, _yb = next(iter(make_dataset(pngs, y, batch_size=4, shuffle=True, augment=Augment(), seed=1)))
     assert xb.shape == (4, 224, 224, 3)
     assert float(np.min(xb)) >= -1.0 and float(np.max(xb)) <= 1.0
     np.testing.assert_array_equal(xb[..., 0], xb[..., 2])

@@ -46,7 +46,7 @@ def read_dataset(fp: BinaryIO, path: Path, kind: str, *, header_only: bool) -> t
         raise
     except InvalidDicomError as exc:
         raise UnsupportedFormatError(f"{path.name} is not a valid DICOM file ({exc}).", hint=HINT_FORMATS) from exc
-    except Exception as exc:  # noqa: BLE001 - pydicom raises many types on damaged headers
+    except Exception as exc:
         raise CorruptPixelDataError(f"The DICOM header of {path.name} is damaged and cannot be read "
                                     f"({type(exc).__name__}: {short(exc)}).",
                                     hint="Fetch the file again from the PACS or the sender.") from exc

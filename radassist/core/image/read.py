@@ -47,7 +47,7 @@ def load_image(path: str | os.PathLike[str], *, reduced: int = 1, max_pixels: in
     except MemoryError as exc:
         raise ImageTooLargeError(f"Not enough memory to decode {p.name}.",
                                  hint="Close other images or programs and try again.") from exc
-    except BaseException as exc:  # noqa: BLE001 - the contract: only RadAssistError leaves core.image
+    except BaseException as exc:
         if not is_library_failure(exc):
             raise
         log.info("decode failed for %s: %s", p.name, exc, exc_info=True)

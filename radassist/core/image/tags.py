@@ -105,7 +105,7 @@ def scan_header(path: str | os.PathLike[str]) -> HeaderSummary:
         )
     except RadAssistError:
         raise
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         if not is_library_failure(exc):
             raise
         raise CorruptPixelDataError(f"The header of {p.name} is damaged ({type(exc).__name__}: {short(exc)}).",
@@ -132,7 +132,7 @@ def read_tags(path: str | os.PathLike[str], *, max_value_chars: int = 256) -> li
         if pixel is not None:
             tag, vr, size = pixel
             rows.append(TagRow(tag, "PixelData", vr, size))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise CorruptPixelDataError(f"The header of {p.name} is damaged ({type(exc).__name__}: {short(exc)}).",
                                     hint="Fetch the file again from the PACS or the sender.") from exc
     return rows

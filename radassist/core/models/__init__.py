@@ -27,7 +27,25 @@ from radassist.core.models.registry import (
 )
 
 __all__ = [
-    "CARD_NAME", "CLASSIFIER_FIELDS", "DEFAULT_MODEL_ID", "REQUIRED_FIELDS", "TASKS", "ChangelogEntry", "ModelCard",
-    "ModelPackage", "PackageFile", "TensorSpec", "check_schema", "schema", "schema_errors", "bundled_dir", "install_package", "installed_dir", "list_packages", "load_package",
-    "open_package", "read_card", "resolve",
+    "CARD_NAME",
+    "CLASSIFIER_FIELDS",
+    "DEFAULT_MODEL_ID",
+    "REQUIRED_FIELDS",
+    "TASKS",
+    "ChangelogEntry",
+    "ModelCard",
+    "ModelPackage",
+    "PackageFile",
+    "TensorSpec",
+    "bundled_dir",
+    "check_schema",
+    "install_package",
+    "installed_dir",
+    "list_packages",
+    "load_package",
+    "open_package",
+    "read_card",
+    "resolve",
+    "schema",
+    "schema_errors",
 ]

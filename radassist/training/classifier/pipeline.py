@@ -116,23 +116,24 @@ def make_dataset(paths: Sequence[str | Path], targets: np.ndarray | None = None,
     """Batches of ``x`` (N, H, W, 3) in [-1, 1] (plus targets and sample weights when given)."""
     import tensorflow as tf
 
-    paths = [str(p) for p in paths]
+    names = [str(p) for p in paths]
+
     def load(p):
-        if not any(q.lower().endswith(DICOM_SUFFIXES) for q in paths):
+        if not any(q.lower().endswith(DICOM_SUFFIXES) for q in names):
             return decode_u8(p, size)
         return tf.cond(tf.strings.regex_full_match(tf.strings.lower(p), _DICOM_NAME),
                        lambda: tf.reshape(tf.numpy_function(lambda q: _dicom_u8(q, size), [p], tf.uint8),
                                           [size[0], size[1], 1]),
                        lambda: decode_u8(p, size))
 
-    parts: list[Any] = [tf.constant(paths)]
+    parts: list[Any] = [tf.constant(names)]
     if targets is not None:
         parts.append(tf.constant(np.asarray(targets, np.float32)))
     if sample_weights is not None:
         parts.append(tf.constant(np.asarray(sample_weights, np.float32)))
     ds = tf.data.Dataset.from_tensor_slices(tuple(parts))
     if shuffle:
-        ds = ds.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(len(names), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
     ds = ds.map(lambda p, *rest: (load(p), *rest), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)

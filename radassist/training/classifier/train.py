@@ -169,7 +169,7 @@ def _subsample_patients(records, fraction: float, seed: int):
         return records
     patients = sorted({r.patient for r in records})
     rng = np.random.default_rng(seed + 1)
-    keep = set(rng.choice(patients, size=max(2, int(round(fraction * len(patients)))), replace=False))
+    keep = set(rng.choice(patients, size=max(2, round(fraction * len(patients))), replace=False))
     return tuple(r for r in records if r.patient in keep)
 
 

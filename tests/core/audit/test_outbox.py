@@ -19,9 +19,9 @@ def test_read_only_sqlite_database_keeps_events_pending_then_flushes_in_order(tm
     box.append(event(0))
     store._conn.execute("PRAGMA query_only = ON")  # the database turned read-only
     e1, e2 = event(1), event(2)
-    with pytest.raises(AuditWriteError, match="not yet saved.*readonly"):
+    with pytest.raises(AuditWriteError, match=r"not yet saved.*readonly"):
         box.append(e1)
-    with pytest.raises(AuditWriteError, match="2 audit record"):
+    with pytest.raises(AuditWriteError, match=r"2 audit record"):
         box.append(e2)
     assert [e.event_id for e in box.pending()] == [e1.event_id, e2.event_id]
     assert [json.loads(line)["event_id"] for line in spool.read_text().splitlines()] == [e1.event_id, e2.event_id]
@@ -81,7 +81,7 @@ def test_a_store_from_an_opener_is_reopened_after_a_failed_write(tmp_path):
     box = Outbox(opener, spool_path=tmp_path / "spool.jsonl")
     box.append(event(0))
     opened[0]._conn.execute("PRAGMA query_only = ON")  # this handle can no longer write
-    with pytest.raises(AuditWriteError, match="not yet saved"):
+    with pytest.raises(AuditWriteError, match=r"not yet saved"):
         box.append(event(1))
     assert [r.sequence for r in box.flush()] == [2] and len(opened) == 2
     assert box.store.verify().count == 2
@@ -99,7 +99,7 @@ def test_lost_postgres_connection_keeps_the_event_and_reconnects(pg_url, tmp_pat
         pid = store._conn.info.backend_pid
         assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone()[0]
     e = event(1)
-    with pytest.raises(AuditWriteError, match="not yet saved"):
+    with pytest.raises(AuditWriteError, match=r"not yet saved"):
         box.append(e)
     assert [p.event_id for p in box.pending()] == [e.event_id]
     [record] = box.flush()  # reconnects

@@ -77,7 +77,7 @@ def test_triggers_refuse_update_and_delete(store_url, store):
         for sql in ("UPDATE audit_log SET reason = 'x' WHERE sequence = 2",
                     "DELETE FROM audit_log WHERE sequence = 3", "DELETE FROM audit_log",
                     "UPDATE audit_head SET sequence = 1", "DELETE FROM audit_head"):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only|only moves forward|cannot be deleted"):
+            with pytest.raises(sqlite3.IntegrityError, match=r"append-only|only moves forward|cannot be deleted"):
                 conn.execute(sql)
         conn.close()
     assert store.verify().ok and store.head()[0] == 3
@@ -166,7 +166,7 @@ def test_sqlite_refuses_a_newer_schema(tmp_path):
     open_store(path).close()
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    with pytest.raises(AuditError, match="newer"):
+    with pytest.raises(AuditError, match=r"newer"):
         open_store(path)
 
 

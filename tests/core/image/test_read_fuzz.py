@@ -53,7 +53,7 @@ SEEDS = _seeds()
 WORK = Path(tempfile.mkdtemp(prefix="radassist-fuzz-"))
 
 
-class Hang(BaseException):  # noqa: N818 - not an Exception, so core.image cannot turn it into an ImageError
+class Hang(BaseException):
     """An input took longer than HANG_SECONDS."""
 
 

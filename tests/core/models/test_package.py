@@ -99,14 +99,14 @@ def test_card_missing_field_is_named(field):
 
 
 def test_card_needs_a_threshold_and_temperature_per_label():
-    with pytest.raises(ModelCardError, match="threshold for: viral"):
+    with pytest.raises(ModelCardError, match=r"threshold for: viral"):
         models.ModelCard.from_json(raw_card(labels=["pneumonia", "viral"], temperature=[1, 1]))
-    with pytest.raises(ModelCardError, match="temperature"):
+    with pytest.raises(ModelCardError, match=r"temperature"):
         models.ModelCard.from_json(raw_card(temperature=[1.0, 2.0]))
 
 
 def test_card_refuses_paths_outside_the_package():
-    with pytest.raises(ModelCardError, match="inside the package"):
+    with pytest.raises(ModelCardError, match=r"inside the package"):
         models.ModelCard.from_json(raw_card(files={"tflite": {"path": "../evil.tflite", "sha256": "0" * 64}}))
 
 
@@ -148,7 +148,7 @@ def test_a_file_is_hashed_once_and_again_when_it_changes(tmp_path, monkeypatch):
     assert pkg.path("tflite") == pkg.path("tflite") == models.load_package(pkg.root).path("tflite")
     assert len(hashed) == 1  # once per file per process, across ModelPackage objects
     _flip_byte(pkg.root / "weights.bin")  # replaced after the first check: the changed file is checked again
-    with pytest.raises(ModelIntegrityError, match="damaged"):
+    with pytest.raises(ModelIntegrityError, match=r"damaged"):
         pkg.path("tflite")
 
 
@@ -176,7 +176,7 @@ def test_install_checks_every_file(tmp_path, radassist_home):
 def test_missing_file_is_refused(tmp_path):
     pkg_dir = _write_pkg(tmp_path)
     (pkg_dir / "weights.bin").unlink()
-    with pytest.raises(ModelIntegrityError, match="missing"):
+    with pytest.raises(ModelIntegrityError, match=r"missing"):
         models.load_package(pkg_dir)
 
 
@@ -201,9 +201,9 @@ def test_resolve_folder_id_and_version(tmp_path, radassist_home):
     assert [c.version for c in models.read_card(newer).changelog] == ["0.1.0", "0.10.0"]
     models.install_package(newer)
     assert models.resolve("test-cls").name == "0.10.0"  # numeric, not string, version order
-    with pytest.raises(ModelNotFoundError, match="Available"):
+    with pytest.raises(ModelNotFoundError, match=r"Available"):
         models.resolve("test-cls@9.9")
-    with pytest.raises(errors.ModelError, match="already installed"):
+    with pytest.raises(errors.ModelError, match=r"already installed"):
         models.install_package(src)
 
 
@@ -214,7 +214,7 @@ def test_bundled_packages_resolve_by_id():
 
 
 def test_empty_folder_is_not_a_package(tmp_path):
-    with pytest.raises(ModelNotFoundError, match="without model_card.json"):
+    with pytest.raises(ModelNotFoundError, match=r"without model_card.json"):
         models.resolve(tmp_path)
 
 

@@ -41,27 +41,27 @@ def test_bundled_cards_conform_and_round_trip_byte_for_byte(pkg):
     ({"task": "detection"}, "task"),
 ])
 def test_schema_violations_name_the_field(change, named):
-    with pytest.raises(ModelCardError, match="model card schema") as err:
+    with pytest.raises(ModelCardError, match=r"model card schema") as err:
         models.ModelCard.from_json(raw_card(**change))
     assert f"{named}:" in str(err.value)
 
 
 def test_exporter_may_say_unknown_but_not_leave_a_version_out():
     assert models.ModelCard.from_json(raw_card()).exporter["keras"] == "unknown"
-    with pytest.raises(ModelCardError, match="exporter.litert: required field missing"):
+    with pytest.raises(ModelCardError, match=r"exporter.litert: required field missing"):
         models.ModelCard.from_json(raw_card(exporter={"tensorflow": "2.21.0", "keras": "3.15.1"}))
 
 
 def test_the_changelog_must_cover_the_card_version():
-    with pytest.raises(ModelCardError, match="no entry for version 0.2.0"):
+    with pytest.raises(ModelCardError, match=r"no entry for version 0.2.0"):
         models.ModelCard.from_json(raw_card(version="0.2.0"))
 
 
 def test_declared_ranges_and_names_are_checked_beyond_the_schema():
     two = [{"name": "x", "shape": ["N"], "dtype": "float32", "range": [None, None]}] * 2
-    with pytest.raises(ModelCardError, match="names x more than once"):
+    with pytest.raises(ModelCardError, match=r"names x more than once"):
         models.ModelCard.from_json(raw_card(outputs=two))
-    with pytest.raises(ModelCardError, match="min above max"):
+    with pytest.raises(ModelCardError, match=r"min above max"):
         models.ModelCard.from_json(raw_card(outputs=[{"name": "x", "shape": ["N"], "dtype": "float32",
                                                       "range": [1, 0]}]))
 

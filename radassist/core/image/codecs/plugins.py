@@ -75,7 +75,7 @@ def require_decoder(uid: Any, path: Path) -> None:
         from pydicom.pixels import get_decoder
 
         decoder = get_decoder(uid)
-    except Exception as exc:  # noqa: BLE001 - no decoder class at all for this syntax
+    except Exception as exc:
         raise CodecUnavailableError(f"{path.name} uses the transfer syntax {uid.name} ({uid}), which RadAssist "
                                     "cannot decode.", hint="Ask the sender for an uncompressed or JPEG/JPEG 2000 "
                                     "lossless copy.") from exc
