@@ -74,10 +74,7 @@ def test_litert_and_tensorflow_agree_on_real_images(litert, tensorflow_cpu):
 
 
 def test_bundled_classifier_parity():
-    bundled = models.bundled_dir() / models.DEFAULT_MODEL_ID
-    if not (bundled / models.CARD_NAME).is_file():
-        pytest.skip("the bundled classifier package is not in resources/models yet")
-    pkg = models.load_package(bundled)
+    pkg = models.load_package(models.bundled_dir() / models.DEFAULT_MODEL_ID)  # committed: must not skip
     _parity(Engine(pkg, device="cpu"), Engine(pkg, device="cpu", runtime="tensorflow"), real_images())
 
 

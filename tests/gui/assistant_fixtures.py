@@ -1,7 +1,7 @@
 """Shared pieces of the assistant's GUI tests: a real classifier package, chest-like images, a real store.
 
-The classifier is the bundled ``resources/models/cxr-pneumonia`` when it is there; otherwise a real
-MobileNetV2 exported once per machine by ``tests.core.models.test_package.exported_classifier`` (TF + TFLite).
+The classifier and lung model are the committed packages in ``radassist/resources/models``: a missing one
+fails the tests, it never skips them.
 """
 
 from __future__ import annotations
@@ -17,17 +17,9 @@ BUNDLED_CLASSIFIER = RESOURCES_DIR / "models" / "cxr-pneumonia"
 BUNDLED_LUNGS = RESOURCES_DIR / "models" / "lung-unet"
 
 
-def bundled(pkg: Path) -> bool:
-    return (pkg / "model_card.json").is_file()
-
-
 @functools.cache
 def classifier_dir() -> Path:
-    if bundled(BUNDLED_CLASSIFIER):
-        return BUNDLED_CLASSIFIER
-    from tests.core.models.test_package import exported_classifier
-
-    return exported_classifier()
+    return BUNDLED_CLASSIFIER
 
 
 @functools.cache
@@ -40,16 +32,14 @@ def engine():
 
 @functools.cache
 def segmenter():
-    """The bundled lung segmenter, or None while its package is not there."""
-    if not bundled(BUNDLED_LUNGS):
-        return None
+    """The bundled lung segmenter."""
     from radassist.core.lungs import LungSegmenter
 
-    return LungSegmenter.load()
+    return LungSegmenter.load(str(BUNDLED_LUNGS))
 
 
 def models(*, gate: bool = False):
-    """The worker's Pipeline: the real engine, the lung segmenter when bundled, the OOD gate on request."""
+    """The worker's Pipeline: the real engine, the lung segmenter, the OOD gate on request."""
     from radassist.core.analysis import Pipeline
 
     g = None

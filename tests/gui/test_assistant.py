@@ -103,8 +103,6 @@ def test_heatmap_toggle_and_opacity_change_the_drawing(qtbot, main_window, assis
 
 def test_lung_toggle_changes_the_drawing(qtbot, main_window, assistant, tmp_path):
     """The bundled lung model on a real chest X-ray (test_assistant_overlays covers fresh clones)."""
-    if af.segmenter() is None:
-        pytest.skip("the lung segmentation package (resources/models/lung-unet) is not bundled")
     from tests.conftest import shared_path
 
     real = shared_path("data", "dicom_cr_chest", "SIIM_CXR_MONOCHROME2_IMPLE.dcm")
