@@ -169,6 +169,14 @@ def _take_screenshot(window, out: Path, delay_s: float = 0.0) -> None:
     QTimer.singleShot(300, attempt)
 
 
+def _prestart_decoder() -> None:
+    import threading
+
+    from radassist.core.image.codecs import sandbox
+
+    threading.Thread(target=sandbox.prestart, name="radassist-decoder-start", daemon=True).start()
+
+
 def run_app(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
@@ -196,6 +204,9 @@ def run_app(argv: list[str] | None = None) -> int:
         QTimer.singleShot(0, report)
         return app.exec()
     _install_excepthook(window)
+    # a warm decode worker (compressed frames are decoded in a sandboxed process): the first open does
+    # not wait ~0.5 s for one to start
+    QTimer.singleShot(0, _prestart_decoder)
     # after the first paint: importing the decoders on a worker still competes for the interpreter
     QTimer.singleShot(300, lambda: window.jobs.submit(
         check_decoders, tag="codecs", on_result=lambda _tag, problems: _show_decoder_problems(window, problems),

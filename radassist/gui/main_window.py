@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from radassist import APP_NAME
 from radassist.config import Settings, save_settings
+from radassist.core.errors import RadAssistError
 from radassist.gui import dialogs
 from radassist.gui.about_dialog import AboutDialog, SectionProvider
 from radassist.gui.annotations import window_text
@@ -399,7 +400,9 @@ class MainWindow(QMainWindow):
         ms = (time.perf_counter() - self._load_started) * 1000
         h, w = image.shape
         self.status_message(f"Opened {tag[1].name} ({w} × {h}) in {ms:.0f} ms")
-        log.info("opened %s (%dx%d, sha256 %s…) in %.0f ms", tag[1].name, w, h, image.pixel_sha256[:12], ms)
+        from radassist.core.image.failures import path_digest
+
+        log.info("opened %s (%dx%d, sha256 %s…) in %.0f ms", path_digest(tag[1]), w, h, image.pixel_sha256[:12], ms)
         self._remember(tag[1])
         self.worklist.select_path(tag[1])
         self.image_loaded.emit(image)
@@ -411,7 +414,13 @@ class MainWindow(QMainWindow):
         self._refresh_busy()
         self.status_message(f"Could not open {tag[1].name}.")
         self.load_failed.emit(tag[1], exc)
-        dialogs.show_error(self, f"Cannot open {tag[1].name}", exc)
+        from radassist.core.image.failures import path_digest
+
+        # file names carry patient names: the log gets a hash of the path, and the dialog title (which
+        # show_error logs for unexpected errors) names the file only for errors it does not log
+        log.warning("could not open file %s: %s", path_digest(tag[1]), getattr(exc, "code", type(exc).__name__))
+        title = f"Cannot open {tag[1].name}" if isinstance(exc, RadAssistError) else "Cannot open the image"
+        dialogs.show_error(self, title, exc)
 
     def _after_new_image(self, path: Path, image: XRayImage) -> None:
         self._current_path = path

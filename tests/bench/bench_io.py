@@ -109,6 +109,58 @@ def _scan_rows() -> list[Row]:
                 "ms")]
 
 
+def _sandbox_rows(folder: Path) -> list[Row]:
+    """What decoding in a worker process costs on the open path: RG1_J2KR in-process vs through the sandbox."""
+    import pydicom
+
+    from radassist.core.display import render_uint8
+    from radassist.core.image import decode, load_image
+    from radassist.core.image.codecs import sandbox
+
+    path = folder / "RG1_J2KR.dcm"
+    sandbox.shutdown()
+    t0 = time.perf_counter()
+    render_uint8(load_image(path, reduced=4))
+    cold = (time.perf_counter() - t0) * 1000
+
+    def in_process(reduced: int) -> object:
+        ds = pydicom.dcmread(path)
+        arr, _ = decode.decode_dataset(ds, path.name, str(ds.file_meta.TransferSyntaxUID), ds.Rows, ds.Columns,
+                                       int(ds.BitsAllocated), False, reduced)
+        return arr
+
+    rows = [Row(GROUP, "sandbox: first open of RG1_J2KR 1/4 incl. starting a decode worker (cold)", cold, "ms",
+                note="prestart() at app start-up hides this")]
+    for reduced, label in ((4, "first paint 1/4"), (1, "full resolution")):
+        repeat = 5 if reduced > 1 else 3
+        before = median_ms(lambda r=reduced: in_process(r), repeat=repeat)
+        after = median_ms(lambda r=reduced: render_uint8(load_image(path, reduced=r)), repeat=repeat)
+        rows.append(Row(GROUP, f"sandbox: RG1_J2KR {label}, decode only, in-process (what the worker wraps)", before, "ms"))
+        rows.append(Row(GROUP, f"sandbox: RG1_J2KR {label}, open+display through a warm worker", after, "ms",
+                        goal="<= 300 ms" if reduced > 1 else "", met=after <= 300 if reduced > 1 else None))
+    return rows
+
+
+def _bomb_rows() -> list[Row]:
+    """Each decompression bomb / scan bomb of issue 20: time to its specific error (refused before decoding)."""
+    from radassist.core.errors import RadAssistError
+    from radassist.core.image import load_image
+    from tests.core.image.test_hostile import bomb_cases
+
+    rows = []
+    for what, (path, error) in bomb_cases(Path(tempfile.mkdtemp(prefix="radassist-bench-bombs-"))).items():
+        t0 = time.perf_counter()
+        try:
+            load_image(path)
+            outcome = "opened"
+        except RadAssistError as exc:
+            outcome = type(exc).__name__
+        ms = (time.perf_counter() - t0) * 1000
+        rows.append(Row(GROUP, f"bomb: {what} ({path.stat().st_size:,} bytes)", ms, "ms", goal="< 2000 ms",
+                        met=ms < 2000 and outcome == error.__name__, note=outcome))
+    return rows
+
+
 def run() -> list[Row]:
     folder = SHARED / "data" / "dicom_cr_chest"
     have = (folder / "RG1_J2KR.dcm").is_file()
@@ -120,4 +172,7 @@ def run() -> list[Row]:
         rows.append(Row(GROUP, "RG1 decode / J2K first paint", float("nan"), "", note=f"{folder} absent: skipped"))
     rows += _render_rows(folder if have else None)
     rows += _scan_rows()
+    if have:
+        rows += _sandbox_rows(folder)
+    rows += _bomb_rows()
     return rows

@@ -18,14 +18,16 @@ import numpy as np
 from radassist.core.errors import (
     CodecUnavailableError,
     CorruptPixelDataError,
+    DamagedPixelDataError,
+    DecompressionBombError,
     MultiFrameError,
     UnsupportedPhotometricError,
+    UnsupportedPixelDataError,
 )
-from radassist.core.image import lut
-from radassist.core.image.codecs import imagecodecs as fast
-from radassist.core.image.codecs import openjpeg
+from radassist.core.image import decode, lut
+from radassist.core.image.codecs import sandbox
+from radassist.core.image.codecs.headers import MAX_SCANS, FrameHeaderError, frame_header
 from radassist.core.image.codecs.plugins import require_decoder
-from radassist.core.image.codecs.syntaxes import J2K_SYNTAXES
 from radassist.core.image.dataset import (
     float_value,
     int_value,
@@ -38,7 +40,7 @@ from radassist.core.image.dataset import (
     ts_name,
 )
 from radassist.core.image.records import PATIENT_FIELDS, DisplayInfo, ImageMeta, Source, XRayImage
-from radassist.core.image.sniff import check_size
+from radassist.core.image.sniff import MAX_SIDE, check_size
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +50,28 @@ _TEXT_FIELDS = ("Modality", "BodyPartExamined", "ViewPosition", "StudyDate", "St
                 "StudyInstanceUID", "SeriesInstanceUID", "Manufacturer", "ManufacturerModelName",
                 "ConversionType", "LossyImageCompression", "PatientOrientation", "ImageLaterality",
                 "PixelSpacingCalibrationType")
+#: Parametric Map Storage: quantities (e.g. ADC, T1) rather than a radiograph, usually floating point
+PARAMETRIC_MAP_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.30"
+#: JPEG 2000 tiles per frame (real radiographs use one; a million 1-pixel tiles is a denial of service)
+MAX_TILES = 4096
+#: decode time limit in a worker: this floor plus so much per Mpixel (RG1, 3.6 Mpixel, decodes in < 1 s)
+DECODE_SECONDS_MIN = 5.0
+DECODE_SECONDS_PER_MPIXEL = 1.0
+#: a worker's extra address space for one frame: this floor plus so much per pixel (codec buffers + array)
+DECODE_MEMORY_MIN = 512 << 20
+DECODE_MEMORY_PER_PIXEL = 16
 
 
-def load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: int) -> XRayImage:
-    """Decode the DICOM file whose bytes are ``data``; ``reduced`` > 1 asks for a JPEG 2000 preview."""
+def load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: int,
+               decode_seconds: float | None = None) -> XRayImage:
+    """Decode the DICOM file whose bytes are ``data``; ``reduced`` > 1 asks for a JPEG 2000 preview.
+
+    Compressed frames are decoded in a worker process (``codecs.sandbox``) within ``decode_seconds``
+    (default: ``DECODE_SECONDS_MIN`` + ``DECODE_SECONDS_PER_MPIXEL`` per Mpixel)."""
     ds, _end = read_dataset(io.BytesIO(data), path, kind, header_only=False)
     if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         raise no_pixels_error(ds, path)
+    _refuse_parametric(ds, path)
     frames = int_value(ds, "NumberOfFrames", 1)
     if frames > 1:
         raise MultiFrameError(f"{path.name} holds {frames} frames ({sop_name(ds)}); RadAssist reads single "
@@ -77,9 +94,6 @@ def load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: 
         raise CorruptPixelDataError(f"{path.name} declares {bits_stored} bits stored in {bits_allocated} "
                                     "bits allocated, which no radiograph uses.",
                                     hint="The header is damaged: fetch the file again.")
-    if "PixelData" not in ds:
-        raise UnsupportedPhotometricError(f"{path.name} stores floating-point pixels, which RadAssist does not "
-                                          "display.", hint="Open a CR/DX radiograph with integer pixels.")
     ts = transfer_syntax(ds)
     notes: list[str] = []
     if getattr(ds, "file_meta", None) is None or "TransferSyntaxUID" not in ds.file_meta:
@@ -89,7 +103,8 @@ def load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: 
             ds.file_meta = FileMetaDataset()
         ds.file_meta.TransferSyntaxUID = ts  # no file meta: decode with the encoding pydicom detected
         notes.append("No DICOM file meta header: transfer syntax inferred.")
-    stored, downscale = _decode(ds, path, ts, rows, cols, bits_allocated, signed, reduced)
+    stored, downscale = _decode(ds, data, kind, path, ts, (rows, cols, bits_allocated, signed), reduced,
+                                max_pixels, decode_seconds)
     sha = hashlib.sha256(stored.tobytes()).hexdigest() if downscale == 1 else ""
     if not stored.dtype.isnative:  # big-endian transfer syntax: hashed as pydicom returns it, then native
         stored = stored.astype(stored.dtype.newbyteorder("="))
@@ -118,60 +133,86 @@ def load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: 
     )
 
 
-def _decode(ds: Any, path: Path, ts: str, rows: int, cols: int, bits_allocated: int, signed: bool,
-            reduced: int) -> tuple[np.ndarray, int]:
+def _refuse_parametric(ds: Any, path: Path) -> None:
+    """Float / Double Float Pixel Data and Parametric Maps are valid DICOM that RadAssist does not display:
+    say so (they used to be refused as "damaged")."""
+    floats = [k for k in ("FloatPixelData", "DoubleFloatPixelData") if k in ds]
+    if not floats and text(ds, "SOPClassUID") != PARAMETRIC_MAP_SOP_CLASS:
+        return
+    kind = ("floating-point pixels (" + " and ".join("Double Float Pixel Data" if k.startswith("Double")
+                                                     else "Float Pixel Data" for k in floats) + ")"
+            if floats else "a parametric map")
+    raise UnsupportedPixelDataError(
+        f"{path.name} is a {sop_name(ds)} with {kind}: a map of measured quantities, not a radiograph. "
+        "RadAssist displays and analyses CR/DX images with integer pixels only.",
+        hint="Open it in a viewer for parametric maps; for a chest X-ray, open the CR/DX image itself.")
+
+
+def _decode(ds: Any, data: bytes, kind: str, path: Path, ts: str, layout: tuple[int, int, int, bool], reduced: int,
+            max_pixels: int, decode_seconds: float | None) -> tuple[np.ndarray, int]:
     """Stored pixels (native dtype, exactly as pydicom's ``pixel_array``) and the downscale factor.
 
-    Order: a reduced JPEG 2000 level when asked (OpenJPEG via ctypes), else the imagecodecs plugin where
-    it is faster, else pydicom's own plugins (which also decide what a damaged stream means).
+    Uncompressed data is checked for length and read here; a compressed frame's own header is checked here
+    (bombs, scans, end marker), then the frame is decoded in a worker process with a time and memory limit.
     """
     from pydicom.uid import UID
 
+    rows, cols, bits_allocated, signed = layout
     uid = UID(ts or "1.2.840.10008.1.2")
     if not uid.is_transfer_syntax:
         raise CodecUnavailableError(f"{path.name} uses an unknown transfer syntax ({uid}), which RadAssist cannot "
                                     "decode.", hint="Ask the sender for an uncompressed or JPEG/JPEG 2000 copy.")
-    fast_ok = False
-    if uid.is_compressed:
-        fast_ok = fast.handles(ts, signed) and fast.register(uid)
-        require_decoder(uid, path)
-    else:
+    if not uid.is_compressed:
         expected = (rows * cols * bits_allocated + 7) // 8
         have = len(ds.PixelData)
         if have < expected:
-            raise CorruptPixelDataError(f"The pixel data of {path.name} is truncated: {have:,} of {expected:,} "
+            raise DamagedPixelDataError(f"The pixel data of {path.name} is truncated: {have:,} of {expected:,} "
                                         "bytes are present.", hint="The transfer was interrupted: fetch the file again.")
-    if reduced > 1 and ts in J2K_SYNTAXES:
-        factor = max(1, int(reduced).bit_length() - 1)
-        arr = openjpeg.j2k_reduced(_first_frame(ds.PixelData), factor, bits_allocated=bits_allocated, signed=signed)
-        if arr is not None and arr.ndim == 2:
-            return np.ascontiguousarray(arr), max(1, round(cols / arr.shape[1]))
-    arr = _decode_with(ds, uid, fast.PLUGIN) if fast_ok else None
-    if arr is None:
-        arr = ds.pixel_array
-    if arr.ndim != 2 or arr.shape != (rows, cols):
-        raise CorruptPixelDataError(f"{path.name} decoded to shape {arr.shape}, not the {rows}×{cols} its header "
-                                    "declares.", hint="The file is damaged: fetch it again.")
-    return arr, 1
+        return decode.decode_dataset(ds, path.name, ts, rows, cols, bits_allocated, signed, 1)
+    require_decoder(uid, path)
+    check_frame(path, decode.first_frame(ds.PixelData), ts, rows, cols, max_pixels)
+    pixels = rows * cols
+    timeout = decode_seconds if decode_seconds is not None else (
+        DECODE_SECONDS_MIN + DECODE_SECONDS_PER_MPIXEL * pixels / 1e6)
+    result: tuple[np.ndarray, int] = sandbox.run(
+        decode.decode_file, data, kind, ts, path.name, rows, cols, bits_allocated, signed, reduced,
+        timeout=timeout, memory=DECODE_MEMORY_MIN + DECODE_MEMORY_PER_PIXEL * pixels, name=path.name)
+    return result
 
 
-def _decode_with(ds: Any, uid: Any, plugin: str) -> np.ndarray | None:
-    """``pixel_array`` through one named pydicom plugin; None when it fails (pydicom's defaults then decide)."""
-    from pydicom.pixels import get_decoder
-
+def check_frame(path: Path, frame: bytes, ts: str, rows: int, cols: int, max_pixels: int) -> None:
+    """Refuse a compressed frame from its own header, before any decoder allocates: a size beyond the limits
+    or other than Rows x Columns, more than one component, too many scans or tiles, no end marker."""
+    name = path.name
     try:
-        arr, _overrides = get_decoder(uid).as_array(ds, decoding_plugin=plugin)
-    except Exception as exc:  # noqa: BLE001 - e.g. a codec error: pydicom's own plugins decide
-        log.debug("%s failed on %s, using pydicom's plugins: %s", plugin, uid.name, exc)
-        return None
-    return arr
-
-
-def _first_frame(pixel_data: bytes) -> bytes:
-    """The single frame of encapsulated Pixel Data (multi-frame objects were refused before)."""
-    from pydicom.encaps import generate_frames
-
-    return next(generate_frames(pixel_data, number_of_frames=1))
+        header = frame_header(frame, ts)
+    except FrameHeaderError as exc:
+        raise DamagedPixelDataError(f"The compressed image data in {name} is damaged: {exc}.",
+                                    hint=decode.HINT_FETCH) from exc
+    if header is None:
+        return
+    fr, fc = header.rows, header.cols
+    if fr > MAX_SIDE or fc > MAX_SIDE or fr * fc > max_pixels or fr * fc > rows * cols:
+        raise DecompressionBombError(
+            f"The compressed frame in {name} declares {fc}×{fr} pixels ({fr * fc / 1e6:,.0f} Mpixel) although the "
+            f"file says {cols}×{rows}, so it was not decoded.",
+            hint="The file is damaged or hostile: fetch it again from the PACS and report it if this repeats.")
+    if (fr, fc) != (rows, cols):
+        raise DamagedPixelDataError(f"The compressed frame in {name} is {fc}×{fr} pixels, not the {cols}×{rows} its "
+                                    "header declares.", hint=decode.HINT_FETCH)
+    if header.components != 1:
+        raise DamagedPixelDataError(f"The compressed frame in {name} has {header.components} colour components; "
+                                    "its header declares one (grayscale).", hint=decode.HINT_FETCH)
+    if header.scans > MAX_SCANS:
+        raise DecompressionBombError(f"The JPEG frame in {name} has {header.scans:,} scans (at most {MAX_SCANS} are "
+                                     "decoded): it would take minutes to decode.", hint="The file is damaged or "
+                                     "hostile: fetch it again from the PACS and report it if this repeats.")
+    if header.tiles > MAX_TILES:
+        raise DecompressionBombError(f"The JPEG 2000 frame in {name} has {header.tiles:,} tiles (at most "
+                                     f"{MAX_TILES:,}).", hint="The file is damaged or hostile: fetch it again.")
+    if not header.ends:
+        raise DamagedPixelDataError(f"The compressed image data in {name} is truncated (its end marker is missing).",
+                                    hint="The transfer was interrupted: fetch the file again.")
 
 
 def _respect_bits_stored(arr: np.ndarray, bits_stored: int, signed: bool) -> np.ndarray:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from radassist.core.errors import CorruptPixelDataError, UnsupportedFormatError
+from radassist.core.errors import CorruptPixelDataError, DecompressionBombError, UnsupportedFormatError
+from radassist.core.image.codecs.headers import MAX_SCANS, jpeg_scans
 from radassist.core.image.records import DisplayInfo, ImageMeta, Source, Window, XRayImage
 from radassist.core.image.sniff import check_size
 
@@ -58,6 +59,10 @@ def load_raster(path: Path, data: bytes, kind: str, *, max_pixels: int) -> XRayI
     if kind == "JPEG" and data.rfind(b"\xff\xd9") < 0:
         raise CorruptPixelDataError(f"{path.name} is truncated (the JPEG end marker is missing).",
                                     hint="The copy was interrupted: fetch the file again.")
+    if kind == "JPEG" and (scans := jpeg_scans(data)) > MAX_SCANS:
+        raise DecompressionBombError(f"{path.name} is a JPEG with {scans:,} scans (at most {MAX_SCANS} are decoded): "
+                                     "it would take minutes to decode.", hint="Export the image again as PNG or a "
+                                     "baseline JPEG.")
     arr = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     if arr is None or arr.ndim not in (2, 3) or arr.shape[:2] != (height, width):
         raise CorruptPixelDataError(f"The {kind} image data in {path.name} is damaged or truncated.",

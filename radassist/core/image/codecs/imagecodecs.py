@@ -26,6 +26,17 @@ SYNTAXES = J2K_SYNTAXES | LJPEG_SYNTAXES | JPEGLS_SYNTAXES
 DECODER_DEPENDENCIES = {uid: ("imagecodecs",) for uid in SYNTAXES}
 _lock = threading.Lock()
 _registered: set[str] = set()
+#: the codec error of the last frame this thread decoded (pydicom passes plugin failures on as text only)
+_failure = threading.local()
+
+
+def take_codec_error() -> BaseException | None:
+    """The error the codec itself raised on this thread's last frame (then forgotten); None when there was none.
+
+    A codec error means the codestream is damaged: callers must not fall back to a laxer decoder."""
+    error = getattr(_failure, "error", None)
+    _failure.error = None
+    return error
 
 
 def is_available(uid: str) -> bool:
@@ -69,8 +80,8 @@ def decode_frame(src: bytes, runner: Any) -> bytes:
 def _decode_frame(src: bytes, runner: Any) -> bytes:
     """One encoded frame -> its samples as bytes, in the container pydicom expects from pylibjpeg.
 
-    Raises on anything unusual (colour, a codestream that does not fit), so pydicom reports it or the caller
-    falls back to pydicom's own plugins.
+    Raises on anything unusual: a frame this plugin does not take (colour, values that do not fit) lets the
+    caller fall back to pydicom's own plugins; a codec error is kept for ``take_codec_error`` (damage).
     """
     import imagecodecs
 
@@ -78,14 +89,21 @@ def _decode_frame(src: bytes, runner: Any) -> bytes:
     signed = runner.pixel_representation == 1
     if not handles(uid, signed):
         raise ValueError(f"{PLUGIN} does not decode this {'signed ' if signed else ''}syntax")
+    try:
+        if uid in J2K_SYNTAXES:
+            arr = imagecodecs.jpeg2k_decode(src, numthreads=THREADS)
+        elif uid in LJPEG_SYNTAXES:
+            arr = imagecodecs.ljpeg_decode(src)
+        else:
+            arr = imagecodecs.jpegls_decode(src)
+    except Exception as exc:
+        _failure.error = exc
+        raise
     if uid in J2K_SYNTAXES:
-        arr = imagecodecs.jpeg2k_decode(src, numthreads=THREADS)
         precision = runner.get_option("j2k_precision", runner.bits_stored)
     elif uid in LJPEG_SYNTAXES:
-        arr = imagecodecs.ljpeg_decode(src)
         precision = runner.bits_allocated  # pylibjpeg-libjpeg fills the data set's container
     else:
-        arr = imagecodecs.jpegls_decode(src)
         precision = runner.get_option("jls_precision", runner.bits_stored)
     if arr.ndim != 2 or arr.dtype.kind not in "ui":
         raise ValueError(f"{PLUGIN}: decoded {arr.dtype} with shape {arr.shape}, not one grayscale plane")
