@@ -17,7 +17,21 @@ Environment overrides (all read here, nowhere else):
   bundled ``lung-unet``).
 - ``RADASSIST_USER``: the reviewer's display name written to the audit trail (setting ``display_name``).
 - ``RADASSIST_AUDIT_URL``: the audit store, a SQLite file path or ``postgresql://...`` (setting
-  ``audit_url``; empty = SQLite in the data directory).
+  ``audit_url``; empty = SQLite in the data directory). A password in the URL (``user:pass@`` or
+  ``?password=``) works for one run but is never shown (``redact_url``) and never saved: ``save_settings``
+  strips it; give it to libpq instead, in its passfile (``~/.pgpass`` or ``PGPASSFILE``) or ``PGPASSWORD``.
+- ``RADASSIST_AUDIT_KEY_FILE``: the audit anchor key file (setting ``audit_key_file``; empty =
+  ``audit-key`` in the config directory, created 0600 on first use). A site points it at a file only its
+  service account can read; every workstation writing one PostgreSQL store needs the same key.
+
+- ``RADASSIST_TRUSTED_KEYS``: the folder of public keys (``*.pub``) whose signatures make an installed model
+  package trusted (``trusted_keys_dir``). Default: the machine-wide config folder
+  (``/etc/xdg/RadAssist/trusted-keys`` on Linux, ``C:\\ProgramData\\RadAssist\\trusted-keys`` on Windows),
+  which only an administrator can write. Deliberately not a ``settings.json`` setting: a file the user can
+  edit must not decide which models are trusted.
+
+Files RadAssist writes are private to the user: folders 0700, files 0600 (settings, logs, the audit
+database with its ``-wal``/``-shm``, checkpoints, spool and key), whatever the umask.
 
 Settings are type-checked when loaded: a value of the wrong type or outside its choices (``"max_recent":
 "3"``, ``"show_heatmap": "no"``, ``"device": "tpu"``) is logged, listed in ``Settings.problems`` (the GUI
@@ -31,7 +45,10 @@ import getpass
 import json
 import logging
 import os
+import re
 import socket
+import stat
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -81,10 +98,99 @@ class Paths:
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def audit_key(self) -> Path:
+        """The default audit anchor key: in the config folder, apart from the database it anchors."""
+        return self.config_dir / "audit-key"
+
     def ensure(self) -> Paths:
+        """Create the folders, private to the user (0700)."""
         for p in (self.config_dir, self.data_dir, self.log_dir, self.cache_dir):
-            p.mkdir(parents=True, exist_ok=True)
+            make_private_dir(p)
         return self
+
+
+def make_private_dir(folder: Path) -> Path:
+    """``folder`` (and missing parents) created 0700; an existing one we own is tightened to 0700."""
+    folder = Path(folder)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        try:
+            st = folder.stat()
+            if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) != 0o700:
+                folder.chmod(0o700)
+        except OSError as exc:
+            log.warning("could not make %s private: %s", folder, exc)
+    return folder
+
+
+def make_private_file(path: Path) -> None:
+    """Tighten an existing file we own to 0600 (for files a library created with the umask's mode)."""
+    if os.name != "posix":
+        return
+    try:
+        st = os.stat(path)
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+            os.chmod(path, stat.S_IMODE(st.st_mode) & 0o600)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        log.warning("could not make %s private: %s", path, exc)
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, the file 0600 from the start (never briefly world-readable)."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    make_private_file(tmp)  # an existing .tmp left by a crash keeps its old mode otherwise
+    os.replace(tmp, path)
+
+
+# --- secrets in store URLs -------------------------------------------------------------------------------
+_URL_PASSWORD = re.compile(r"(?i)\b((?:postgres(?:ql)?|[a-z][a-z0-9+.-]*)://[^:/@\s?#]*):[^\s/?#]*@")
+_PARAM_PASSWORD = re.compile(r"(?i)((?:^|[?&;\s])password\s*=\s*)('[^']*'|[^&\s;#]*)")
+REDACTED = "***"
+
+
+def redact_url(text: str) -> str:
+    """``text`` with every password in it hidden: ``user:pass@`` in a URL and ``password=`` parameters
+    (URL query or libpq key=value). The one helper for every message, log line and status bar."""
+    if not text or ("@" not in text and "password" not in text.lower()):
+        return text
+    text = _URL_PASSWORD.sub(rf"\1:{REDACTED}@", text)
+    return _PARAM_PASSWORD.sub(rf"\1{REDACTED}", text)
+
+
+def strip_password(url: str) -> tuple[str, bool]:
+    """(``url`` without its password, whether it had one): the form a URL is saved in."""
+    if "://" not in url:
+        return url, False
+    parts = urllib.parse.urlsplit(url)
+    had = False
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        if ":" in userinfo:
+            had = True
+            netloc = f"{userinfo.partition(':')[0]}@{hostport}"
+    query = parts.query
+    if query:
+        pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if k.lower() != "password"]
+        if len(kept) != len(pairs):
+            had = True
+            query = urllib.parse.urlencode(kept)
+    if not had:
+        return url, False
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)), True
+
+
+PASSWORD_HINT = ("give the password to libpq instead: a line host:port:database:user:password in ~/.pgpass "
+                 "(or the file PGPASSFILE names, mode 0600), or PGPASSWORD in the environment")
 
 
 def app_paths(env: Mapping[str, str] | None = None) -> Paths:
@@ -101,6 +207,16 @@ def app_paths(env: Mapping[str, str] | None = None) -> Paths:
         Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False)),
         Path(platformdirs.user_cache_dir(APP_DIR_NAME, appauthor=False)),
     )
+
+
+def trusted_keys_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where the site administrator puts the public keys that sign installed model packages."""
+    env = os.environ if env is None else env
+    if env.get("RADASSIST_TRUSTED_KEYS", "").strip():
+        return Path(env["RADASSIST_TRUSTED_KEYS"].strip()).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.site_config_dir(APP_DIR_NAME, appauthor=False)) / "trusted-keys"
 
 
 def os_user() -> str:
@@ -127,8 +243,10 @@ class Settings:
     lung_model: str = ""
     #: display name of the reviewer shown in the status bar and written to the audit trail
     display_name: str = ""
-    #: empty = SQLite in the data directory; ``postgresql://...`` for a shared store
+    #: empty = SQLite in the data directory; ``postgresql://...`` for a shared store (saved without a password)
     audit_url: str = ""
+    #: the audit anchor key file; empty = ``audit-key`` in the config directory
+    audit_key_file: str = ""
     recent_files: tuple[str, ...] = field(default_factory=tuple)
     max_recent: int = 10
     #: overlay layers on when an image's analysis arrives (the reader switches either off; remembered)
@@ -156,7 +274,7 @@ class Settings:
 #: setting -> the environment variable that overrides it for one run
 ENV_OVERRIDES = {"device": "RADASSIST_DEVICE", "model": "RADASSIST_MODEL", "ood_gate": "RADASSIST_OOD_GATE",
                  "lung_model": "RADASSIST_LUNG_MODEL", "audit_url": "RADASSIST_AUDIT_URL",
-                 "display_name": "RADASSIST_USER"}
+                 "display_name": "RADASSIST_USER", "audit_key_file": "RADASSIST_AUDIT_KEY_FILE"}
 _SAVED = tuple(f.name for f in fields(Settings) if f.name != "problems")
 
 
@@ -212,6 +330,9 @@ def load_settings(paths: Paths | None = None, env: Mapping[str, str] | None = No
                 if why:
                     problems.append(f"Setting {name!r} in {paths.settings_file} {why}; using the default "
                                     f"{json.dumps(value)}.")
+        if isinstance(values.get("audit_url"), str) and strip_password(values["audit_url"])[1]:
+            problems.append(f"Setting 'audit_url' in {paths.settings_file} holds a password in plain text; it is "
+                            f"used for now and removed when the settings are next saved: {PASSWORD_HINT}.")
     for name, var in ENV_OVERRIDES.items():
         if env.get(var):
             value, why = _check(name, env[var])
@@ -239,10 +360,21 @@ def save_settings(settings: Settings, paths: Paths | None = None, env: Mapping[s
         defaults = Settings().to_json()
         for name in overridden:
             data[name] = on_disk.get(name, defaults[name]) if isinstance(on_disk, dict) else defaults[name]
-    tmp = paths.settings_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-    os.replace(tmp, paths.settings_file)
+    if isinstance(data.get("audit_url"), str):
+        data["audit_url"], had_password = strip_password(data["audit_url"])
+        if had_password:
+            log.warning("settings: the password in audit_url was not saved to %s; %s", paths.settings_file,
+                        PASSWORD_HINT)
+    write_private_text(paths.settings_file, json.dumps(data, indent=2))
     return paths.settings_file
+
+
+def audit_key_path(settings: Settings | None = None, paths: Paths | None = None) -> Path:
+    """The audit anchor key file: the ``audit_key_file`` setting (``RADASSIST_AUDIT_KEY_FILE``), else the default."""
+    settings = settings if settings is not None else load_settings(paths)
+    if settings.audit_key_file:
+        return Path(settings.audit_key_file).expanduser()
+    return (paths or app_paths()).audit_key
 
 
 # --- a flag on top of the settings: the one precedence rule ------------------------------------------

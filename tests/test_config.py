@@ -104,7 +104,7 @@ def test_every_override_is_read_by_config_and_documented_there(tmp_path):
     s = load_settings(env=env)
     assert (s.device, s.model, s.ood_gate, s.lung_model, s.display_name, s.audit_url) == (
         "cpu", "m", "/site/gate", "/site/lungs", "Dr E", "postgresql://db/audit")
-    for var in [*config.ENV_OVERRIDES.values(), "RADASSIST_HOME"]:
+    for var in [*config.ENV_OVERRIDES.values(), "RADASSIST_HOME", "RADASSIST_TRUSTED_KEYS"]:
         assert f"``{var}``" in config.__doc__
     root = Path(radassist.__file__).parent
     for py in root.rglob("*.py"):
@@ -133,3 +133,64 @@ def test_unknown_keys_in_the_file_are_ignored(tmp_path):
     env = {"RADASSIST_HOME": str(tmp_path)}
     app_paths(env).ensure().settings_file.write_text(json.dumps({"display_name": "Dr B", "future_option": 1}))
     assert load_settings(env=env).display_name == "Dr B"
+
+
+# --- secrets and permissions -------------------------------------------------------------------------------
+@pytest.mark.parametrize(("url", "secret"), [
+    ("postgresql://pacs:Hunter2@db:5432/audit", "Hunter2"),
+    ("postgresql://pacs@db/audit?password=Hunter2&sslmode=require", "Hunter2"),
+    ("postgres://pacs:p@ss@db/audit", "p@ss"),
+    ("connect failed: host=db user=pacs password=Hunter2 dbname=audit", "Hunter2"),
+])
+def test_redact_url_hides_every_password(url, secret):
+    from radassist.config import redact_url
+
+    shown = redact_url(url)
+    assert secret not in shown and "***" in shown and "db" in shown
+
+
+def test_a_saved_url_loses_its_password_and_the_files_are_private(tmp_path, caplog):
+    import stat
+
+    env = {"RADASSIST_HOME": str(tmp_path / "home")}
+    save_settings(Settings(audit_url="postgresql://pacs:Hunter2@db/audit?password=Sw0rd&sslmode=require"), env=env)
+    paths = app_paths(env)
+    text = paths.settings_file.read_text()
+    assert "Hunter2" not in text and "Sw0rd" not in text
+    assert json.loads(text)["audit_url"] == "postgresql://pacs@db/audit?sslmode=require"
+    assert ".pgpass" in caplog.text and "Hunter2" not in caplog.text
+    assert stat.S_IMODE(paths.settings_file.stat().st_mode) == 0o600
+    for d in (paths.config_dir, paths.data_dir, paths.log_dir, paths.cache_dir):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o700
+    # a 0.1 file with a password: used for this run, the user is told, and it goes at the next save
+    paths.settings_file.write_text(json.dumps({"audit_url": "postgresql://pacs:Hunter2@db/audit"}))
+    s = load_settings(env=env)
+    assert s.audit_url.endswith("@db/audit") and any(".pgpass" in p and "Hunter2" not in p for p in s.problems)
+
+
+def test_the_log_file_is_private_and_never_shows_a_password(tmp_path):
+    import logging
+    import stat
+
+    from radassist.log import configure_logging, reset_logging_for_tests
+
+    reset_logging_for_tests()
+    paths = app_paths({"RADASSIST_HOME": str(tmp_path)})
+    try:
+        configure_logging(paths)
+        logging.getLogger("radassist.test").warning("cannot reach postgresql://pacs:Hunter2@db/audit?password=X1")
+    finally:
+        reset_logging_for_tests()
+    text = paths.log_file.read_text()
+    assert "Hunter2" not in text and "X1" not in text and "pacs:***@db" in text
+    assert stat.S_IMODE(paths.log_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(paths.log_dir.stat().st_mode) == 0o700
+
+
+def test_the_audit_key_file_can_be_pointed_at_a_site_key(tmp_path):
+    from radassist.config import audit_key_path
+
+    env = {"RADASSIST_HOME": str(tmp_path)}
+    assert audit_key_path(load_settings(env=env), app_paths(env)) == app_paths(env).config_dir / "audit-key"
+    site = {**env, "RADASSIST_AUDIT_KEY_FILE": "/etc/radassist/audit-key"}
+    assert audit_key_path(load_settings(env=site), app_paths(site)) == Path("/etc/radassist/audit-key")

@@ -1,8 +1,13 @@
 """``radassist audit verify|export``: prove the audit trail is intact, or hand it to an auditor.
 
 ``verify`` exits 0 and prints the count when the chain is intact, 1 naming the first bad record (edited,
-deleted, inserted or reordered). ``export`` writes csv or jsonl (default stdout) and is itself audited.
-Both use ``--url``, else ``RADASSIST_AUDIT_URL``, else the ``audit_url`` setting, else the local SQLite file.
+deleted, inserted, reordered, not authenticated by the anchor key, or missing since the last checkpoint).
+It opens the store read-only and never creates one: a missing database is exit 1 — except when no store
+was named (no ``--url``, ``RADASSIST_AUDIT_URL`` or ``audit_url``) and there are no checkpoints either,
+i.e. a workstation that has recorded nothing yet, which is exit 0 with "no audit trail yet". ``export``
+writes csv or jsonl (default stdout) from an existing store and is itself audited. Both use ``--url``, else
+``RADASSIST_AUDIT_URL``, else the ``audit_url`` setting, else the local SQLite file. Store URLs are shown
+with their password hidden.
 """
 
 from __future__ import annotations
@@ -36,23 +41,57 @@ def register(subparsers) -> None:
 def run(args) -> int:
     from radassist.core.audit import open_store
 
-    store = open_store(args.url)
+    if args.audit_command == "verify":
+        return _verify(args)
+    store = open_store(args.url, create=False)  # AuditStoreMissingError (exit 1) rather than a new store
     try:
-        if args.audit_command == "verify":
-            return _verify(store)
         return _export(store, args)
     finally:
         store.close()
 
 
-def _verify(store) -> int:
-    result = store.verify()
+def _verify(args) -> int:
+    from radassist.config import load_settings
+    from radassist.core.audit import anchor, open_store, resolve_location
+    from radassist.core.audit.location import parse_location
+    from radassist.core.errors import AuditError, AuditStoreMissingError
+
+    where = parse_location(resolve_location(args.url))
+    named = bool(args.url) or bool(load_settings().audit_url)
+    try:
+        store = open_store(args.url, read_only=True)
+    except AuditError as exc:
+        cps = where.checkpoints_path
+        if anchor.has_checkpoints(cps):
+            print(f"AUDIT TRAIL BROKEN: {exc.message} Its checkpoints ({cps}) say it held records: it was "
+                  "deleted, replaced or cannot be reached.", file=sys.stderr)
+            print("first bad record: 1")
+            return EXIT_INPUT_FAILED
+        if isinstance(exc, AuditStoreMissingError) and not named:
+            print(f"no audit trail yet: {where.display} does not exist and has no checkpoints (nothing recorded "
+                  "on this workstation)")
+            return EXIT_OK
+        raise
+    try:
+        result = store.verify()
+    finally:
+        store.close()
     if result.ok:
-        print(f"audit trail intact: {result.count} records in {store.location}; "
-              f"head #{result.head_sequence} {result.head_hash}")
+        anchored = ("not anchored" if result.anchored_from is None
+                    else f"anchored from #{result.anchored_from}")
+        checkpoint = f"last checkpoint #{result.checkpoint}" if result.checkpoint else "no checkpoint"
+        print(f"audit trail intact: {result.count} records in {store.location}; head #{result.head_sequence} "
+              f"{result.head_hash}; {anchored}; {checkpoint}")
+        for note in result.notes:
+            print(f"note: {note}")
         return EXIT_OK
-    print(f"AUDIT TRAIL BROKEN at record {result.first_bad_sequence}: {result.reason}", file=sys.stderr)
-    print(f"first bad record: {result.first_bad_sequence}")
+    if result.first_bad_sequence is None:
+        print(f"AUDIT TRAIL CANNOT BE TRUSTED ({store.location}): {result.reason}", file=sys.stderr)
+        print("first bad record: unknown")
+    else:
+        print(f"AUDIT TRAIL BROKEN at record {result.first_bad_sequence}: {result.reason} ({store.location})",
+              file=sys.stderr)
+        print(f"first bad record: {result.first_bad_sequence}")
     return EXIT_INPUT_FAILED
 
 

@@ -70,7 +70,8 @@ def run(args) -> int:
     if args.gate:  # the flag beats RADASSIST_OOD_GATE and the setting, as --model and --device do
         settings = replace(settings, ood_gate=args.gate)
     user = (args.user or settings.reviewer).strip()
-    outbox = Outbox(lambda: open_store(args.url))
+    # bound to this store: its spool (beside it) holds only events meant for it
+    outbox = Outbox(lambda: open_store(args.url), location=args.url)
     try:
         image = load_image(args.file)
         try:  # opened before the analysis, as in the viewer

@@ -66,10 +66,34 @@ class CorruptPixelDataError(ImageError):
     code = "corrupt_pixel_data"
 
 
+class DamagedPixelDataError(CorruptPixelDataError):
+    """The decoder reported damage (corrupt or missing data, a crash): the picture would be wrong, so it is not shown."""
+
+    code = "damaged_pixel_data"
+
+
+class DecodeTimeoutError(CorruptPixelDataError):
+    """The decoder did not finish within its time limit (a hostile or badly damaged stream); it was stopped."""
+
+    code = "decode_timeout"
+
+
 class ImageTooLargeError(ImageError):
     """Refused before decoding: a decompression bomb or an image far larger than any radiograph."""
 
     code = "too_large"
+
+
+class DecompressionBombError(ImageTooLargeError):
+    """A compressed frame or deflated data set would expand far beyond what its header or the limits allow."""
+
+    code = "decompression_bomb"
+
+
+class UnsupportedPixelDataError(ImageError):
+    """Valid pixel data of a kind RadAssist does not display (floating-point or parametric maps)."""
+
+    code = "unsupported_pixel_data"
 
 
 class CodecUnavailableError(ImageError):
@@ -99,6 +123,13 @@ class ModelCardError(ModelError):
     """``model_card.json`` is missing fields or malformed."""
 
     code = "model_card"
+
+
+class ModelTrustError(ModelError):
+    """The package is neither a bundled one (its card hash shipped with RadAssist) nor signed by a key this
+    site trusts: it may have been edited or planted, so it is not used."""
+
+    code = "model_untrusted"
 
 
 class DeviceUnavailableError(ModelError):
@@ -145,6 +176,19 @@ class AuditIntegrityError(AuditError):
     def __init__(self, message: str, *, sequence: int | None = None, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
         self.sequence = sequence
+
+
+class AuditAppendRefusedError(AuditIntegrityError, AuditWriteError):
+    """The writer will not extend a log whose tail, head or anchor disagree (records deleted, head or key
+    replaced): appending would seal the damage over. Kept pending and retried like any failed write."""
+
+    code = "audit_append_refused"
+
+
+class AuditStoreMissingError(AuditError):
+    """A store that must exist does not (verify and export never create one)."""
+
+    code = "audit_store_missing"
 
 
 class ReviewError(RadAssistError):

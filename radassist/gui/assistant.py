@@ -62,8 +62,9 @@ class Assistant(QObject):
 
         self.window = window
         self.view = window.view
+        # bound to the store configured now: its spooled events are never flushed into another one
         self.outbox = outbox if outbox is not None else \
-            Outbox(lambda: open_audit_store(window.settings.audit_url))
+            Outbox(lambda: open_audit_store(window.settings.audit_url), location=window.settings.audit_url or None)
         self.analysis = AnalysisService(self, loader or self._default_loader)
         self.image = None  # the XRayImage under review
         self.result: AnalysisResult | None = None

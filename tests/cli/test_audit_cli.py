@@ -66,6 +66,38 @@ def test_verify_names_the_first_bad_record(audit_db, capsys, sql, bad):
     assert f"first bad record: {bad}" in out and f"at record {bad}:" in err
 
 
+def test_verify_never_creates_a_store(tmp_path, capsys, radassist_home):
+    """A wrong path is an error (exit 1), not "intact: 0 records" over a database it just created."""
+    wrong = tmp_path / "typo" / "audit.sqlite3"
+    assert main(["audit", "verify", "--url", str(wrong)]) == 1
+    assert "no audit database" in capsys.readouterr().err.lower()
+    assert not wrong.exists() and not wrong.parent.exists()
+    assert main(["audit", "export", "--url", str(wrong)]) == 1  # export neither
+    assert not wrong.exists()
+    # nothing named and nothing recorded yet on this workstation: said so, exit 0, still nothing created
+    assert main(["audit", "verify"]) == 0
+    assert "no audit trail yet" in capsys.readouterr().out
+    assert not (radassist_home / "data" / "audit.sqlite3").exists()
+
+
+def test_verify_reports_anchoring_and_the_checkpoint(audit_db, capsys):
+    assert main(["audit", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "intact: 40 records" in out and "anchored from #1" in out and "last checkpoint #40" in out
+
+
+def test_verify_names_records_deleted_from_the_end_and_the_writer_refuses(audit_db, capsys):
+    _tamper(audit_db, "DELETE FROM audit_log WHERE sequence > 37")
+    from radassist.core.errors import AuditAppendRefusedError
+    from tests.core.audit._factory import event
+
+    with open_store(audit_db) as s, pytest.raises(AuditAppendRefusedError):
+        s.append(event(99))
+    assert main(["audit", "verify"]) == 1
+    out, err = capsys.readouterr()
+    assert "first bad record: 38" in out and "38-40 is missing" in err
+
+
 def test_verify_honours_url_and_env(tmp_path, capsys, monkeypatch, radassist_home):
     other = tmp_path / "other.sqlite3"
     with open_store(other) as s:
@@ -119,6 +151,54 @@ def test_verify_and_export_on_postgres(pg_server, capsys, radassist_home):
         conn.execute("UPDATE audit_log SET user_name = 'dr.eve' WHERE sequence = 6")
     assert main(["audit", "verify", "--url", url]) == 1
     assert "first bad record: 6" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
+def test_a_password_in_the_url_is_never_printed_nor_logged(pg_server, capsys, radassist_home):
+    """``user:pass@`` and ``?password=``: not in verify's output, not on stderr, not in the log (debug level),
+    also when the connection fails."""
+    import logging
+
+    from radassist.log import configure_logging
+
+    configure_logging(level=logging.DEBUG, stderr=True)
+    url = pg_server.new_database()
+    secret1, secret2 = "Hunter2-in-userinfo", "Sw0rdfish-in-query"
+    with_userinfo = url.replace("postgres@", f"postgres:{secret1}@")
+    with_param = f"{url}?password={secret2}&connect_timeout=5"
+    with open_store(with_param) as s:  # the test server trusts loopback: any password is accepted
+        s.append_many(events(3))
+        assert secret2 not in s.location
+    printed = ""
+    for u in (with_userinfo, with_param):
+        assert main(["audit", "verify", "--url", u]) == 0
+        assert main(["audit", "export", "--url", u, "--format", "csv"]) == 0
+        c = capsys.readouterr()
+        printed += c.out + c.err
+    bad_port = with_userinfo.replace(f":{pg_server.port}/", ":1/")
+    assert main(["audit", "verify", "--url", bad_port]) == 1
+    c = capsys.readouterr()
+    printed += c.out + c.err
+    assert "***" in printed and "intact" in printed
+    log_text = (radassist_home / "logs" / "radassist.log").read_text(encoding="utf-8")
+    for secret in (secret1, secret2):
+        assert secret not in printed and secret not in log_text
+
+
+@pytest.mark.postgres
+def test_postgres_statements_are_parameterised(pg_server, radassist_home):
+    """A reviewer name or reason that is SQL is stored verbatim and breaks nothing (every value is bound)."""
+    from radassist.core.audit import AuditEvent
+
+    url = pg_server.new_database()
+    evil = "'); DROP TABLE audit_log; --"
+    with open_store(url) as s:
+        s.append_many(events(2))
+        rec = s.append(AuditEvent("finding_corrected", evil, reason=evil, workstation=f"ws{evil}",
+                                  decision={"label": evil, "value": "absent"}))
+        assert s.query(user=evil) == [rec]  # also a query filter
+        assert s.query(user=evil)[0].event.reason == evil and s.verify().ok and s.count() == 3
+    assert main(["audit", "verify", "--url", url]) == 0
 
 
 # --- radassist review ------------------------------------------------------------------------------------
@@ -208,8 +288,9 @@ def test_review_of_an_unsaveable_decision_says_not_yet_saved(review_models, ches
                  "--url", f"file:{db}?mode=ro", "--accept-all"]) == 1
     captured = capsys.readouterr()
     assert "not yet saved" in captured.err and "NOT YET SAVED" in captured.out
-    spool = radassist_home / "logs" / "audit-pending.jsonl"
+    spool = tmp_path / "audit.sqlite3-pending.jsonl"  # beside the database it belongs to, not in logs/
     assert len(spool.read_text().splitlines()) == 3  # opened, shown, accepted: kept for the retry
+    assert not (radassist_home / "logs" / "audit-pending.jsonl").exists()
     assert main(["review", str(chest_dicom), "--model", model, "--gate", gate, "--device", "cpu",
                  "--url", str(db), "--sign-off"]) == 0  # the next run flushes them first
     with open_store(db) as s:

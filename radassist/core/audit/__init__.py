@@ -1,8 +1,10 @@
 """The tamper-evident audit trail: who decided what, when, about which image, seeing which model output.
 
 ``open_store()`` gives the configured store: SQLite in the data directory by default, PostgreSQL for a
-``postgresql://`` URL (setting ``audit_url`` or ``RADASSIST_AUDIT_URL``). Records are append-only and
-hash-chained (``chain``); ``Outbox`` keeps events that could not be written and retries them.
+``postgresql://`` URL (setting ``audit_url`` or ``RADASSIST_AUDIT_URL``). Records are append-only,
+hash-chained (``chain``) and anchored with a key kept outside the database plus checkpoints in a second
+file (``anchor``; what each measure stops: ``docs/audit.md``); ``Outbox`` keeps events that could not be
+written, spooled beside the store they belong to, and retries them.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from radassist.core.audit.chain import VerifyResult, verify_records
 from radassist.core.audit.events import EVENT_TYPES, GENESIS_HASH, AuditEvent, AuditRecord
 from radassist.core.audit.outbox import Outbox
 from radassist.core.audit.store import AuditStore, Query
-from radassist.core.errors import ConfigError
 
 __all__ = ["EVENT_TYPES", "GENESIS_HASH", "AuditEvent", "AuditRecord", "AuditStore", "Outbox", "Query",
            "VerifyResult", "new_event", "open_store", "resolve_location", "verify_records"]
@@ -42,18 +43,21 @@ def resolve_location(url_or_path: str | Path | None = None) -> str:
     return load_settings().audit_url or str(app_paths().audit_db)
 
 
-def open_store(url_or_path: str | Path | None = None) -> AuditStore:
-    """Open (creating and migrating as needed) the audit store at a path, ``sqlite:///path`` or ``postgresql://``."""
-    target = resolve_location(url_or_path)
-    if target.startswith(("postgresql://", "postgres://")):
+def open_store(url_or_path: str | Path | None = None, *, create: bool = True, read_only: bool = False,
+               key_path: Path | None = None) -> AuditStore:
+    """Open the audit store at a path, ``sqlite:///path``, a ``file:`` URI or ``postgresql://``.
+
+    By default it is created and migrated as needed. ``create=False``: an absent store is an
+    ``AuditStoreMissingError`` (``audit export``); ``read_only``: also never migrated nor written (``audit
+    verify``). ``key_path``: the anchor key (default: ``config.audit_key_path()``).
+    """
+    from radassist.core.audit.location import parse_location
+
+    where = parse_location(resolve_location(url_or_path))
+    if where.kind == "postgresql":
         from radassist.core.audit.postgres import PostgresStore
 
-        return PostgresStore(target)
-    if target.startswith("sqlite:///"):
-        target = target[len("sqlite:///"):]  # sqlite:///relative.db, sqlite:////absolute/path.db
-    elif "://" in target:
-        raise ConfigError(f"Unknown audit store {target.split('://')[0]}://.",
-                          hint="Use a file path, sqlite:///path or postgresql://user@host/db.")
+        return PostgresStore(where.target, key_path=key_path, create=create, read_only=read_only)
     from radassist.core.audit.sqlite import SQLiteStore
 
-    return SQLiteStore(target)
+    return SQLiteStore(where.target, key_path=key_path, create=create, read_only=read_only)

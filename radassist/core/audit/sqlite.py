@@ -4,13 +4,16 @@ WAL mode (readers never block the writer), ``synchronous=FULL`` (a committed rec
 process and a power cut), schema versioned by ``PRAGMA user_version`` with ``MIGRATIONS``, triggers that
 refuse UPDATE and DELETE, and appends inside ``BEGIN IMMEDIATE``: the write lock is taken before the last
 record is read, so two processes can never both extend the same record (no fork, no duplicate sequence;
-``sequence`` is the primary key besides).
+``sequence`` is the primary key besides). The file and its ``-wal``/``-shm`` are created 0600 (a umask
+of 077 around the open, then a check), in a 0700 folder. A reader (``read_only``, what ``audit verify``
+uses) never creates the file, never migrates and never writes.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,8 +22,22 @@ from pathlib import Path
 from radassist.core.audit import chain
 from radassist.core.audit.chain import VerifyResult
 from radassist.core.audit.events import GENESIS_HASH, AuditEvent, AuditRecord
-from radassist.core.audit.store import HEAD_TABLE, SELECT_ROWS, SQL_COLUMNS, TABLE, AuditStore, Query
-from radassist.core.errors import AuditError, AuditWriteError
+from radassist.core.audit.location import StoreLocation, parse_location
+from radassist.core.audit.store import (
+    HEAD_TABLE,
+    SELECT_HEAD,
+    SELECT_HEAD_V2,
+    SELECT_ROWS,
+    SELECT_ROWS_V2,
+    SELECT_TAIL,
+    SQL_ROW_COLUMNS,
+    TABLE,
+    AuditStore,
+    Head,
+    Query,
+    verify_snapshot,
+)
+from radassist.core.errors import AuditError, AuditStoreMissingError, AuditWriteError
 
 log = logging.getLogger(__name__)
 
@@ -73,32 +90,81 @@ CREATE INDEX {TABLE}_image ON {TABLE} (pixel_sha256, sequence);
 CREATE INDEX {TABLE}_user ON {TABLE} (user_name, ts);
 """
 
+# v3: the anchor (see ``anchor``): a MAC per record, and on the head its MAC, a random store id, the first
+# anchored sequence (records before it come from 0.1) and the key id. The head's trigger now also keeps
+# the store id and the anchoring fixed, and the key id once set.
+_V3 = f"""
+ALTER TABLE {TABLE} ADD COLUMN mac TEXT;
+ALTER TABLE {HEAD_TABLE} ADD COLUMN mac TEXT;
+ALTER TABLE {HEAD_TABLE} ADD COLUMN store_id TEXT;
+ALTER TABLE {HEAD_TABLE} ADD COLUMN anchored_from INTEGER;
+ALTER TABLE {HEAD_TABLE} ADD COLUMN key_id TEXT;
+DROP TRIGGER {HEAD_TABLE}_forward_only;
+UPDATE {HEAD_TABLE} SET store_id = lower(hex(randomblob(16))), anchored_from = sequence + 1;
+CREATE TRIGGER {HEAD_TABLE}_forward_only BEFORE UPDATE ON {HEAD_TABLE}
+    WHEN NEW.sequence <= OLD.sequence OR NEW.id != OLD.id OR NEW.store_id IS NOT OLD.store_id
+         OR NEW.anchored_from IS NOT OLD.anchored_from
+         OR (OLD.key_id IS NOT NULL AND NEW.key_id IS NOT OLD.key_id)
+BEGIN SELECT RAISE(ABORT, 'the audit head only moves forward'); END;
+"""
+
 #: schema versions in order; MIGRATIONS[n] takes a database from version n to n + 1
-MIGRATIONS: list[str] = [_V1, _V2]
+MIGRATIONS: list[str] = [_V1, _V2, _V3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
-_INSERT = f"INSERT INTO {TABLE} ({', '.join(SQL_COLUMNS)}) VALUES ({', '.join('?' * len(SQL_COLUMNS))})"
-_LAST = f"SELECT sequence, hash FROM {TABLE} ORDER BY sequence DESC LIMIT 1"
-_HEAD = f"SELECT sequence, hash FROM {HEAD_TABLE} WHERE id = 1"
-_SET_HEAD = f"UPDATE {HEAD_TABLE} SET sequence = ?, hash = ? WHERE id = 1"
+_INSERT = f"INSERT INTO {TABLE} ({', '.join(SQL_ROW_COLUMNS)}) VALUES ({', '.join('?' * len(SQL_ROW_COLUMNS))})"
+_SET_HEAD = f"UPDATE {HEAD_TABLE} SET sequence = ?, hash = ?, mac = ?, key_id = ? WHERE id = 1"
+_HASH_AT = f"SELECT hash FROM {TABLE} WHERE sequence = ?"
+#: the side files SQLite keeps beside the database
+SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 
-def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite3.Connection:
+@contextlib.contextmanager
+def _private_umask() -> Iterator[None]:
+    """Files SQLite creates meanwhile (the database, -wal, -shm) are 0600. The umask is per process, so this
+    is held only around opening a connection and switching to WAL, when SQLite creates them."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def make_files_private(path: Path) -> None:
+    """The database and the side files SQLite made (possibly before 0.2, with the umask's mode) to 0600."""
+    from radassist.config import make_private_file
+
+    for suffix in SQLITE_SUFFIXES:
+        make_private_file(Path(str(path) + suffix))
+
+
+def connect(path: str | Path, *, timeout: float = 30.0, read_only: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (we issue BEGIN ourselves), WAL, synchronous=FULL.
 
-    ``path`` may be a ``file:...`` URI (e.g. ``?mode=ro``).
+    ``path`` may be a ``file:...`` URI (e.g. ``?mode=ro``). ``read_only``: the file must exist (it is opened
+    ``mode=rw``, or ``mode=ro`` on read-only media) and the journal mode is left as it is.
     """
     target = str(path)
+    if read_only and not target.startswith("file:"):
+        target = f"file:{Path(target).absolute().as_posix()}?mode=rw"
     uri = target.startswith("file:")
-    conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri)
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-    except sqlite3.Error:
-        conn.close()
-        raise
+    with _private_umask():
+        try:
+            conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, check_same_thread=False, uri=uri)
+        except sqlite3.OperationalError:
+            if not (read_only and target.endswith("?mode=rw")):
+                raise
+            conn = sqlite3.connect(target[: -len("rw")] + "ro", timeout=timeout, isolation_level=None,
+                                   check_same_thread=False, uri=True)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if not read_only:
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error:
+            conn.close()
+            raise
     return conn
 
 
@@ -142,35 +208,57 @@ def _statements(script: str) -> Iterator[str]:
         yield buf.strip()
 
 
-def read_head(conn: sqlite3.Connection) -> tuple[int, str]:
-    row = conn.execute(_HEAD).fetchone()
-    return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+def read_head(conn: sqlite3.Connection) -> Head:
+    """The head row (all its columns at schema version 3, sequence and hash before)."""
+    version = schema_version(conn)
+    if version < 2:
+        last = conn.execute(SELECT_TAIL).fetchone() if version == 1 else None
+        return Head(int(last[0]), str(last[1])) if last else Head(0, GENESIS_HASH)
+    return Head.from_row(conn.execute(SELECT_HEAD if version >= 3 else SELECT_HEAD_V2).fetchone())
 
 
 def iter_rows(conn: sqlite3.Connection, query: Query | None = None, *, batch: int = 500) -> Iterator[tuple]:
-    sql, params = (query or Query()).sql(SELECT_ROWS, "?")
+    """Rows in ``chain.ROW_COLUMNS`` order (the MAC None before schema version 3)."""
+    select = SELECT_ROWS if schema_version(conn) >= 3 else SELECT_ROWS_V2
+    sql, params = (query or Query()).sql(select, "?")
     cur = conn.execute(sql, params)
     while rows := cur.fetchmany(batch):
         yield from rows
 
 
-def verify_connection(conn: sqlite3.Connection) -> VerifyResult:
-    """Verify the log visible on ``conn`` (inside whatever transaction it is in): what ``verify`` runs."""
-    return chain.verify_rows(iter_rows(conn), head=read_head(conn))
+def verify_connection(conn: sqlite3.Connection, where: StoreLocation | None = None, *, key=None,
+                      key_path: Path | None = None) -> VerifyResult:
+    """Verify the log visible on ``conn`` (inside whatever transaction it is in): what ``verify`` runs.
+
+    ``where`` names the checkpoint file (None: none is compared); ``key`` checks the MACs.
+    """
+    has_log = schema_version(conn) >= 1
+    return verify_snapshot(iter_rows(conn) if has_log else iter(()), read_head(conn), key=key, key_path=key_path,
+                           checkpoints_path=where.checkpoints_path if where is not None else None, has_log=has_log)
 
 
 class SQLiteStore(AuditStore):
-    """The audit log in one SQLite file (created and migrated on open)."""
+    """The audit log in one SQLite file (created and migrated on open, unless ``create``/``read_only`` say no)."""
 
-    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = 30.0, key_path: Path | None = None,
+                 create: bool = True, read_only: bool = False) -> None:
+        where = parse_location(str(path))
+        self._init_anchor(where, key_path, read_only=read_only)
         self.path = path
-        self.location = str(path)
+        file = where.sqlite_path
+        if (read_only or not create) and not file.is_file():
+            raise AuditStoreMissingError(f"There is no audit database at {path}.",
+                                         hint="Check the path (--url, RADASSIST_AUDIT_URL or the audit_url setting).")
         try:
-            if not str(path).startswith("file:"):
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._conn = connect(path, timeout=timeout)
-            if schema_version(self._conn) != SCHEMA_VERSION:
-                migrate(self._conn)
+            if not read_only:
+                from radassist.config import make_private_dir
+
+                make_private_dir(file.parent)
+            self._conn = connect(path, timeout=timeout, read_only=read_only)
+            if not read_only:
+                if schema_version(self._conn) != SCHEMA_VERSION:
+                    migrate(self._conn)
+                make_files_private(file)
         except sqlite3.Error as exc:
             raise AuditWriteError(f"The audit database {path} cannot be opened for writing ({exc}).",
                                   hint="Check the disk and the folder's permissions.") from exc
@@ -199,19 +287,27 @@ class SQLiteStore(AuditStore):
 
     def _append_locked(self, events: list[AuditEvent]) -> list[AuditRecord]:
         conn = self._conn
-        conn.execute("BEGIN IMMEDIATE")  # the write lock first, then read the last record: no forks
+        key = self._writing_key()
+        conn.execute("BEGIN IMMEDIATE")  # the write lock first, then read the head and the last record: no forks
         try:
-            last = conn.execute(_LAST).fetchone()
-            seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
-            rows, records = chain.seal_all(events, seq, prev)
+            head = Head.from_row(conn.execute(SELECT_HEAD).fetchone())
+            last = conn.execute(SELECT_TAIL).fetchone()
+            tail = (int(last[0]), str(last[1])) if last else (0, GENESIS_HASH)
+            self._guard(head, tail, key, self._hash_at)
+            rows, records, new_head = self._seal(events, head, key)
             conn.executemany(_INSERT, rows)
-            conn.execute(_SET_HEAD, (records[-1].sequence, records[-1].hash))
+            conn.execute(_SET_HEAD, new_head)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.rollback()
             raise
+        self._after_commit(head, key, new_head[0], new_head[1])
         return records
+
+    def _hash_at(self, sequence: int) -> str | None:
+        row = self._conn.execute(_HASH_AT, (sequence,)).fetchone()
+        return str(row[0]) if row else None
 
     def _already_stored(self, events: list[AuditEvent]) -> list[AuditRecord] | None:
         found = []
@@ -225,12 +321,14 @@ class SQLiteStore(AuditStore):
     # --- reading ---------------------------------------------------------------------------------
     def head(self) -> tuple[int, str]:
         with self._lock:
-            return read_head(self._conn)
+            h = read_head(self._conn)
+            return h.sequence, h.hash
 
     def verify(self) -> VerifyResult:
         # A private read connection: a consistent WAL snapshot without holding up appends.
+        key = self.anchor_key()
         with self._reading() as conn:
-            return verify_connection(conn)
+            return verify_connection(conn, self.store_location, key=key, key_path=self.key_path)
 
     def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
         """Streams from a private read connection (one snapshot), so a large export needs little memory."""
@@ -241,7 +339,7 @@ class SQLiteStore(AuditStore):
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:
         try:
-            conn = connect(self.path)
+            conn = connect(self.path, read_only=True)
         except sqlite3.Error as exc:
             raise AuditError(f"The audit database {self.location} cannot be read ({exc}).") from exc
         try:
@@ -254,4 +352,5 @@ class SQLiteStore(AuditStore):
 
     def close(self) -> None:
         with self._lock:
+            self.checkpoint()
             self._conn.close()

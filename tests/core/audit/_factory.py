@@ -18,7 +18,7 @@ def analysis_record(i: int = 0) -> dict:
     return {
         "image": {"pixel_sha256": pixel_sha(i), "sop_instance_uid": f"1.2.826.0.1.3680043.8.498.{i}",
                   "study_instance_uid": f"1.2.826.0.1.3680043.8.498.{i}.1"},
-        "model": {"id": "pneumonia-mnv2", "version": "1.0.0", "sha256": "ab" * 32},
+        "model": {"id": "pneumonia-mnv2", "version": "1.0.0", "sha256": "ab" * 32, "signer": "bundled"},
         "device": "cpu",
         "ood": {"score": 0.12, "accepted": True, "reason": "", "inverted": False},
         "findings": [{"label": "pneumonia", "probability": p, "threshold": 0.42, "positive": p >= 0.42}],

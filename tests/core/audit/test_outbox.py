@@ -24,7 +24,9 @@ def test_read_only_sqlite_database_keeps_events_pending_then_flushes_in_order(tm
     with pytest.raises(AuditWriteError, match=r"2 audit record"):
         box.append(e2)
     assert [e.event_id for e in box.pending()] == [e1.event_id, e2.event_id]
-    assert [json.loads(line)["event_id"] for line in spool.read_text().splitlines()] == [e1.event_id, e2.event_id]
+    lines = [json.loads(line) for line in spool.read_text().splitlines()]
+    assert [d["event"]["event_id"] for d in lines] == [e1.event_id, e2.event_id]
+    assert {d["store"] for d in lines} == {store.identity} and all(len(d["mac"]) == 64 for d in lines)
     assert store.head()[0] == 1
 
     store._conn.execute("PRAGMA query_only = OFF")  # fixed

@@ -16,10 +16,13 @@ from radassist.core.audit import open_store
 from radassist.core.audit import sqlite as sqlite_store
 from radassist.core.audit.chain import verify_records
 from radassist.core.audit.export import read_jsonl
+from radassist.core.audit.store import SQL_COLUMNS
 from radassist.core.errors import AuditError, ConfigError
 from tests.core.audit._factory import event, events, pixel_sha
 
 REPO = Path(__file__).resolve().parents[3]
+#: how 0.1 inserted a record (before the MAC column)
+_V1_INSERT = f"INSERT INTO audit_log ({', '.join(SQL_COLUMNS)}) VALUES ({', '.join(['%s'] * len(SQL_COLUMNS))})"
 
 
 def test_appends_form_one_chain_that_verifies(store):
@@ -85,7 +88,7 @@ def test_triggers_refuse_update_and_delete(store_url, store):
 
 def test_duplicate_sequence_numbers_are_refused_by_the_schema(store_url, store):
     rec = store.append(event(0))
-    dup = (1, "another-id", *[""] * 8, "null", "null", "null", "null", "", "null", "0" * 64, "f" * 64)
+    dup = (1, "another-id", *[""] * 8, "null", "null", "null", "null", "", "null", "0" * 64, "f" * 64, None)
     if store_url.startswith("postgresql://"):
         import psycopg
 
@@ -147,12 +150,12 @@ def test_sqlite_migrates_a_version_1_database(tmp_path):
     from radassist.core.audit.events import GENESIS_HASH
 
     rows, recs = seal_all(events(5), 0, GENESIS_HASH)
-    conn.executemany(sqlite_store._INSERT, rows)
+    conn.executemany(_V1_INSERT.replace("%s", "?"), [r[:-1] for r in rows])  # 0.1 rows: no MAC column
     assert sqlite_store.schema_version(conn) == 1
     conn.close()
 
     s = open_store(path)
-    assert sqlite_store.schema_version(s._conn) == sqlite_store.SCHEMA_VERSION == 2
+    assert sqlite_store.schema_version(s._conn) == sqlite_store.SCHEMA_VERSION == 3
     assert s.head() == (5, recs[-1].hash)  # the head was filled from the existing records
     indexes = {r[0] for r in s._conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"audit_log_ts", "audit_log_image", "audit_log_user"} <= indexes
@@ -180,7 +183,7 @@ def test_postgres_migrates_a_version_1_database(pg_url):
     pg.migrate(conn, pg.MIGRATIONS[:1])
     rows, recs = seal_all(events(5), 0, GENESIS_HASH)
     with conn.cursor() as cur:
-        cur.executemany(pg._INSERT, rows)
+        cur.executemany(_V1_INSERT, [r[:-1] for r in rows])
     assert pg.schema_version(conn) == 1
     conn.close()
     s = open_store(pg_url)
@@ -260,3 +263,24 @@ def test_newest_first_paging_for_the_audit_viewer(store):
     assert [r.sequence for r in page1] == list(range(25, 15, -1))
     page2 = store.query(newest_first=True, limit=10, before_sequence=page1[-1].sequence)
     assert [r.sequence for r in page2] == list(range(15, 5, -1))
+
+
+def test_sqlite_files_the_checkpoints_and_the_key_are_private_whatever_the_umask(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        db = tmp_path / "site" / "audit.sqlite3"
+        key = tmp_path / "keys" / "audit-key"
+        s = open_store(db, key_path=key)
+        s.append(event(0))
+        cps = s.checkpoints_path
+        files = [db, Path(f"{db}-wal"), Path(f"{db}-shm"), cps, key]
+        modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
+        s.close()
+    finally:
+        os.umask(old)
+    assert set(modes.values()) == {0o600}, modes
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700 and stat.S_IMODE(key.parent.stat().st_mode) == 0o700
+    assert cps.parent == db.parent  # the checkpoints beside the database; the key apart from both

@@ -2,9 +2,10 @@
 
 The attacker drops (SQLite) or disables (PostgreSQL) the append-only triggers and edits rows with SQL.
 Each case runs in a transaction that is verified from inside and then rolled back, so one log serves all
-cases. Verification must name the first bad record: the edited one (or, when the attacker also recomputed
-its hash, the next one, whose link breaks, or for the last record the head), the deleted one's sequence,
-the record after a forged insertion, the first of a swapped pair.
+cases. Verification must name the first bad record: the edited one (also when the attacker recomputed its
+hash: its MAC, made with the anchor key the attacker does not have, no longer matches), the deleted one's
+sequence, a forged insertion itself (it has no MAC), the first of a swapped pair. Whole-store attacks
+(truncation, recomputation, deletion, rollback, a lost -wal) are in ``test_anchor.py``.
 
 SQLite, EXHAUSTIVE at all 1,000 positions: a field edit (the field cycles through all 18 columns, so each
 column is edited at ~55 positions), a deletion, and a swap with the next record (999 swaps).
@@ -25,7 +26,7 @@ import pytest
 from radassist.core.audit import canonical, chain, open_store
 from radassist.core.audit import sqlite as sqlite_store
 from radassist.core.audit.events import AuditEvent
-from radassist.core.audit.store import SQL_COLUMNS
+from radassist.core.audit.store import SQL_COLUMNS, SQL_ROW_COLUMNS
 from tests.core.audit._factory import events
 
 N = 1000
@@ -73,11 +74,11 @@ class Attacker:
         """Shift records seq.. up by one and slip a forged record, hashed and linked, into the gap."""
         self.conn.execute(f"UPDATE audit_log SET sequence = sequence + {BIG} WHERE sequence >= {self.p}", (seq,))
         self.conn.execute(f"UPDATE audit_log SET sequence = sequence - {BIG - 1} WHERE sequence > {BIG}")
-        prev = self.row(seq - 1)[-1] if seq > 1 else "0" * 64
+        prev = self.row(seq - 1)[SQL_COLUMNS.index("hash")] if seq > 1 else "0" * 64
         forged = AuditEvent("finding_accepted", "mallory", decision={"label": "pneumonia", "value": "absent"})
-        cols = ", ".join(SQL_COLUMNS)
-        self.conn.execute(f"INSERT INTO audit_log ({cols}) VALUES ({', '.join([self.p] * len(SQL_COLUMNS))})",
-                          chain.seal(forged, seq, prev))
+        cols = ", ".join(SQL_ROW_COLUMNS)
+        self.conn.execute(f"INSERT INTO audit_log ({cols}) VALUES ({', '.join([self.p] * len(SQL_ROW_COLUMNS))})",
+                          chain.seal(forged, seq, prev))  # no key: no MAC (a made-up one would not match)
 
     def swap(self, seq: int) -> None:
         """Record seq + 1 now comes first: a reorder."""
@@ -90,9 +91,8 @@ class Attacker:
 
 
 def _expected_after_edit(seq: int, column: str, rehash: bool) -> int:
-    if not rehash or column == "prev_hash":
-        return seq  # its own hash (or its link, for prev_hash) no longer matches
-    return seq + 1 if seq < N else N  # the next record's link, or the head, no longer matches
+    # its own hash (or its link, for prev_hash) no longer matches; with the hash recomputed, its MAC
+    return seq
 
 
 ALL = ("edit", "delete", "swap", "insert", "rehash")
@@ -111,7 +111,7 @@ def _run_cases(attacker: Attacker, positions, rollback, kinds=ALL) -> int:
         if "swap" in kinds and k < N:
             checks.append((lambda k=k: attacker.swap(k), k, "swap"))
         if "insert" in kinds:  # k = N + 1: a forged record appended after the last one
-            checks.append((lambda k=k: attacker.insert_before(k), k + 1 if k <= N else k, "insert"))
+            checks.append((lambda k=k: attacker.insert_before(k), k, "insert"))  # the forged record: no MAC
         if "rehash" in kinds and k <= N:
             checks.append((lambda k=k, c=rehash_column: attacker.edit(k, c, rehash=True),
                            _expected_after_edit(k, rehash_column, True), f"edit {rehash_column} + rehash"))
@@ -131,6 +131,7 @@ def test_sqlite_every_single_record_tampering_is_detected(tmp_path):
     with open_store(path) as store:
         store.append_many(events(N))
         assert store.verify().ok
+        where, key, key_path = store.store_location, store.anchor_key(), store.key_path
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP TRIGGER audit_log_no_update")
     conn.execute("DROP TRIGGER audit_log_no_delete")
@@ -142,14 +143,17 @@ def test_sqlite_every_single_record_tampering_is_detected(tmp_path):
         def __exit__(self, *exc):
             conn.execute("ROLLBACK")
 
-    attacker = Attacker(conn, "?", sqlite_store.verify_connection)
+    def verify(c):
+        return sqlite_store.verify_connection(c, where, key=key, key_path=key_path)
+
+    attacker = Attacker(conn, "?", verify)
     assert _run_cases(attacker, range(1, N + 1), rollback, ("edit", "delete", "swap")) == 1000 + 1000 + 999
     rng = random.Random(11)
     inserts = {1, 2, N - 1, N, N + 1, *rng.sample(range(3, N - 1), 100)}
     assert _run_cases(attacker, sorted(inserts), rollback, ("insert",)) == len(inserts)
     rehashes = {1, N, *rng.sample(range(2, N), 200)}
     assert _run_cases(attacker, sorted(rehashes), rollback, ("rehash",)) == len(rehashes)
-    assert sqlite_store.verify_connection(conn).ok  # every case was rolled back
+    assert verify(conn).ok  # every case was rolled back
     conn.close()
 
 
@@ -161,6 +165,7 @@ def test_postgres_sampled_tampering_is_detected(pg_url):
 
     with open_store(pg_url) as store:
         store.append_many(events(N))
+        where, key, key_path = store.store_location, store.anchor_key(), store.key_path
     positions = sorted({1, 2, N - 1, N, N + 1, *random.Random(5).sample(range(3, N - 1), 20)})
     with psycopg.connect(pg_url, autocommit=True) as conn:
         def rollback():
@@ -168,7 +173,7 @@ def test_postgres_sampled_tampering_is_detected(pg_url):
 
         def verify(c):
             c.execute("ALTER TABLE audit_log ENABLE TRIGGER USER")  # DDL is transactional: undone too
-            return pg.verify_connection(c)
+            return pg.verify_connection(c, where, key=key, key_path=key_path)
 
         class Disabling(Attacker):
             def _off(self):
@@ -193,4 +198,4 @@ def test_postgres_sampled_tampering_is_detected(pg_url):
         cases = _run_cases(Disabling(conn, "%s", verify), positions, rollback)
         assert cases >= 24 * 5
         with conn.transaction():
-            assert pg.verify_connection(conn).ok
+            assert pg.verify_connection(conn, where, key=key, key_path=key_path).ok
