@@ -4,7 +4,10 @@
 With ``--json`` one JSON object per input line (status ok | rejected | error): the full record the app
 shows (findings with each heatmap's share inside the lungs, lung area, OOD decision, every note, e.g. a
 missing or refused gate or lung package); ``--heatmap-dir``/``--mask-dir`` only decide whether the heatmap
-and mask images are also written. Exit 0 when every input was processed (rejections included), 1 when any
+and mask images are also written, named ``<name>_<label>[_overlay].png`` and ``<name>_lungs.png``, where
+``<name>`` is ``<file stem>-<12 hex digits of the SHA-256 of the input's absolute path>``: files of one name in
+different folders never overwrite each other, and every part is reduced to [A-Za-z0-9._-] so no stem or
+model label can write outside the folder. Exit 0 when every input was processed (rejections included), 1 when any
 input errored (the others are still processed), 2 for usage errors (bad option, unknown model,
 unavailable device).
 """
@@ -12,6 +15,8 @@ unavailable device).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import re
 import sys
 import time
 from pathlib import Path
@@ -31,8 +36,8 @@ def register(subparsers) -> None:
     p.add_argument("--model", default=None, help="model id, id@version or package folder (default: "
                                                  "RADASSIST_MODEL, else the setting, else the bundled model)")
     p.add_argument("--heatmap-dir", type=Path, default=None,
-                   help="write <stem>_<label>.png (raw heatmap) and <stem>_<label>_overlay.png")
-    p.add_argument("--mask-dir", type=Path, default=None, help="write <stem>_lungs.png (0/255)")
+                   help="write <name>_<label>.png (raw heatmap) and <name>_<label>_overlay.png")
+    p.add_argument("--mask-dir", type=Path, default=None, help="write <name>_lungs.png (0/255)")
     p.set_defaults(func=run)
 
 
@@ -57,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
     chunks = [paths[i:i + CHUNK] for i in range(0, len(paths), CHUNK)]
+    names = OutputNames()
     # decode the next chunk on a worker while the models run on this one (decoding releases the GIL)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
         pending = pool.submit(_load_chunk, chunks[0])
@@ -64,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             loaded_chunk = pending.result()
             if k + 1 < len(chunks):
                 pending = pool.submit(_load_chunk, chunks[k + 1])
-            for rec in _process(chunk, loaded_chunk, pipeline, args):
+            for rec in _process(chunk, loaded_chunk, pipeline, args, names):
                 failed |= rec["status"] == "error"
                 if args.json:
                     emit_json(rec)
@@ -91,7 +97,7 @@ def _load_chunk(paths: list[Path]) -> tuple[dict[int, dict], list, dict[int, flo
     return records, loaded, load_ms
 
 
-def _process(paths: list[Path], loaded_chunk, pipeline, args) -> list[dict]:
+def _process(paths: list[Path], loaded_chunk, pipeline, args, names: OutputNames) -> list[dict]:
     """The full record for each image (what the app shows: findings, heatmaps, lungs, every note); the
     output folders only decide whether the heatmap and mask images are also written."""
     from radassist.core.errors import RadAssistError
@@ -112,7 +118,7 @@ def _process(paths: list[Path], loaded_chunk, pipeline, args) -> list[dict]:
             records[i] = _error(path, a)
             continue
         try:
-            heat_paths, mask_path = _write_outputs(path, image, a, args)
+            heat_paths, mask_path = _write_outputs(path, image, a, args, names)
         except OSError as exc:
             records[i] = _error(path, exc)
             continue
@@ -133,26 +139,66 @@ def _error(path: Path, exc: Exception) -> dict:
             "findings": [], "ood": None}
 
 
-def _write_outputs(path: Path, image, a, args) -> tuple[dict[str, str], str | None]:
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_MAX_PART = 80
+
+
+def safe_part(text: str) -> str:
+    """A file-name part built from ``text``: only [A-Za-z0-9._-] (other runs become '_'), no leading dot or
+    dash, at most 80 characters; never empty."""
+    part = _UNSAFE.sub("_", text).lstrip(".-")[:_MAX_PART]
+    return part or "_"
+
+
+def output_stem(path: Path) -> str:
+    """``<stem>-<12 hex of the SHA-256 of the resolved source path>``: two inputs with one file name in
+    different folders never share an output name; the same input always gets the same one."""
+    digest = hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    return f"{safe_part(Path(path).stem)}-{digest}"
+
+
+class OutputNames:
+    """Output files of one run: names from sanitised parts only, inside their folder, and never one file for
+    two different outputs (two labels that sanitise alike get ``-2``, ``-3``...; the same input given twice
+    keeps its names)."""
+
+    def __init__(self) -> None:
+        self._owner: dict[Path, tuple[str, ...]] = {}
+
+    def path(self, folder: Path, source: Path, *parts: str) -> Path:
+        key = (str(Path(source).resolve()), *parts)
+        base = "_".join([output_stem(source), *(safe_part(p) for p in parts)])
+        n = 1
+        while True:
+            out = folder / (f"{base}.png" if n == 1 else f"{base}-{n}.png")
+            if self._owner.setdefault(out, key) == key:
+                break
+            n += 1
+        if out.resolve().parent != folder.resolve():  # cannot happen with sanitised parts: refuse, do not trust
+            raise OSError(f"refusing to write {out}: outside {folder}")
+        return out
+
+
+def _write_outputs(path: Path, image, a, args, names: OutputNames) -> tuple[dict[str, str], str | None]:
     import cv2
 
     heat_paths: dict[str, str] = {}
     mask_path = None
-    stem = path.stem
     if args.heatmap_dir is not None and a.heatmaps:
         from radassist.core.display import render_uint8
         from radassist.core.explain import blend
 
         gray = render_uint8(image)
         for label, h in a.heatmaps.items():
-            raw = args.heatmap_dir / f"{stem}_{label}.png"
-            over = args.heatmap_dir / f"{stem}_{label}_overlay.png"
+            raw = names.path(args.heatmap_dir, path, label)
+            over = names.path(args.heatmap_dir, path, label, "overlay")
             _imwrite(cv2, raw, h.to_uint8())
             _imwrite(cv2, over, cv2.cvtColor(blend(gray, h), cv2.COLOR_RGB2BGR))
             heat_paths[label] = str(raw)
     if args.mask_dir is not None and a.lung_mask is not None:
-        mask_path = str(args.mask_dir / f"{stem}_lungs.png")
-        _imwrite(cv2, Path(mask_path), a.lung_mask.to_uint8())
+        mask = names.path(args.mask_dir, path, "lungs")
+        _imwrite(cv2, mask, a.lung_mask.to_uint8())
+        mask_path = str(mask)
     return heat_paths, mask_path
 
 

@@ -133,11 +133,11 @@ def image_identity(record: Mapping[str, Any]) -> dict[str, str]:
 
 
 def model_identity(record: Mapping[str, Any]) -> dict[str, Any]:
-    """Model id, version, sha256 and the thresholds the findings were called with."""
+    """Model id, version, sha256, who vouched for it (signer) and the thresholds the findings were called with."""
     model = record.get("model") if isinstance(record.get("model"), Mapping) else {}
     thresholds = {str(f["label"]): f.get("threshold") for f in _findings(record)}
     return {"id": model.get("id", ""), "version": model.get("version", ""), "sha256": model.get("sha256", ""),
-            "thresholds": model.get("thresholds") or thresholds}
+            "signer": model.get("signer", ""), "thresholds": model.get("thresholds") or thresholds}
 
 
 def _findings(record: Mapping[str, Any]) -> list[Mapping[str, Any]]:

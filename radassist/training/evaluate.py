@@ -93,11 +93,14 @@ def evaluate_package(model: str | Path, data: str | Path, out: str | Path, *, cs
                      progress: Callable[[str], None] = print) -> dict[str, Any]:
     """Run a model package (its .tflite through the app's engine) on a labelled set; write the report."""
     from radassist.core.classify import Engine
+    from radassist.core.models import load_package, resolve
     from radassist.training.classifier.pipeline import make_dataset
     from radassist.training.datasets import load_dataset
     from radassist.training.report import write_report
 
-    engine = Engine(model, device="cpu", batch_size=batch_size).load()
+    # evaluating a candidate is how it earns a signature: it need not be trusted yet (it is never shown
+    # to a reader from here), but its hashes are still checked
+    engine = Engine(load_package(resolve(model), require_trust=False), device="cpu", batch_size=batch_size).load()
     card = engine.package.card
     ds = load_dataset(data, csv_path, labels=card.labels)
     for note in ds.notes:

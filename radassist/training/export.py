@@ -15,7 +15,8 @@ import numpy as np
 
 from radassist.core.digest import sha256_file
 from radassist.core.errors import ModelError
-from radassist.core.models import CARD_NAME, ModelCard
+from radassist.core.models import CARD_NAME, SIGNATURE_NAME, ModelCard
+from radassist.core.models.trust import note_exported
 
 
 # --- writing packages ---------------------------------------------------------------------------------
@@ -124,6 +125,8 @@ def write_package(out_dir: str | Path, card: dict[str, Any], files: dict[str, st
     A file already inside ``out_dir`` stays where it is. Fills, when absent: ``created``, ``machine``,
     ``exporter`` (installed TensorFlow/Keras/LiteRT versions), a ``changelog`` entry for the card's version,
     and ``inputs``/``outputs`` from the .tflite signature (range unknown: declare it where it is known).
+    The package is unsigned: this process may run it (to measure it), anyone else once the site's
+    administrator has signed it (``radassist models sign``); a signature left by an earlier export is removed.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -151,9 +154,13 @@ def write_package(out_dir: str | Path, card: dict[str, Any], files: dict[str, st
         card.setdefault("inputs", inputs)
         card.setdefault("outputs", outputs)
     validated = ModelCard.from_json(card, source=f"card for {out}")
+    raw = (json.dumps(validated.to_json(), indent=2, sort_keys=False) + "\n").encode("utf-8")
     tmp = out / (CARD_NAME + ".tmp")
-    tmp.write_text(json.dumps(validated.to_json(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    tmp.write_bytes(raw)
+    # a signature is over the card's bytes: one left from an earlier export vouches for nothing now
+    (out / SIGNATURE_NAME).unlink(missing_ok=True)
     tmp.replace(out / CARD_NAME)
+    note_exported(raw)  # this process may measure what it wrote; anyone else needs it signed
     return out
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
 from radassist.cli import main
+from radassist.cli.predict import OutputNames, output_stem, safe_part
+from tests.core.models.signing import suite_signer
 from tests.core.models.test_package import exported_classifier
 from tests.core.test_gate import generated_gate_package, generated_non_cxr, synthetic_body
 
@@ -45,7 +48,8 @@ def test_ok_rejected_and_error_in_one_call(inputs, capsys):
     ok, rej, err = by_name["ok.png"], by_name["noise.png"], by_name["broken.png"]
     assert ok["status"] == "ok" and "message" not in ok
     assert set(ok) >= {"path", "status", "image_sha256", "model", "device", "findings", "ood", "timings_ms"}
-    assert set(ok["model"]) == {"id", "version", "sha256"} and ok["device"] == "cpu"
+    assert set(ok["model"]) == {"id", "version", "sha256", "signer"} and ok["device"] == "cpu"
+    assert ok["model"]["signer"] == suite_signer()  # the exported test classifier, signed by the test key
     (f,) = ok["findings"]
     assert set(f) >= {"label", "probability", "threshold", "positive"} and f["label"] == "pneumonia"
     assert ok["ood"]["accepted"] is True and isinstance(ok["ood"]["score"], float)
@@ -85,7 +89,9 @@ def test_heatmap_and_mask_files(inputs, tmp_path, capsys):
     (rec,) = lines
     raw = cv2.imread(rec["heatmaps"]["pneumonia"], cv2.IMREAD_UNCHANGED)
     assert raw.shape == (400, 350) and raw.dtype == np.uint8  # raw 8-bit map at the original size
-    overlay = cv2.imread(str(heat / "ok_pneumonia_overlay.png"), cv2.IMREAD_UNCHANGED)
+    name = output_stem(inputs / "ok.png")
+    assert rec["heatmaps"]["pneumonia"] == str(heat / f"{name}_pneumonia.png")
+    overlay = cv2.imread(str(heat / f"{name}_pneumonia_overlay.png"), cv2.IMREAD_UNCHANGED)
     assert overlay.shape == (400, 350, 3)
     if rec["lung_mask"] is None:
         assert any("lung" in n for n in rec["notes"])
@@ -94,6 +100,71 @@ def test_heatmap_and_mask_files(inputs, tmp_path, capsys):
         assert mask.shape == (400, 350) and set(np.unique(mask)) <= {0, 255}
         assert rec["lung_area"]["pixels"] == int((mask == 255).sum())
         assert 0.0 <= rec["findings"][0]["heatmap_in_lungs"] <= 1.0
+
+
+def test_one_file_name_in_two_folders_never_overwrites(inputs, tmp_path, capsys):
+    a, b = inputs / "a" / "same.png", inputs / "b" / "same.png"
+    for p, seed in ((a, 301), (b, 302)):
+        p.parent.mkdir()
+        cv2.imwrite(str(p), synthetic_body(seed, shape=(400, 350)))
+    heat, masks = tmp_path / "heat", tmp_path / "masks"
+    code, lines, _ = _run(capsys, a, b, "--json", "--heatmap-dir", heat, "--mask-dir", masks)
+    assert code == 0 and [r["status"] for r in lines] == ["ok", "ok"]
+    first, second = (r["heatmaps"]["pneumonia"] for r in lines)
+    assert first != second and Path(first).parent == Path(second).parent == heat
+    assert Path(first).name.startswith("same-") and Path(second).name.startswith("same-")
+    assert len(list(heat.glob("*.png"))) == 4  # two raw maps, two overlays: nothing was overwritten
+    assert not np.array_equal(cv2.imread(first), cv2.imread(second))
+    if all(r["lung_mask"] for r in lines):
+        assert lines[0]["lung_mask"] != lines[1]["lung_mask"] and len(list(masks.glob("*.png"))) == 2
+    # the same input again gets the same names: a rerun refreshes its own files
+    code, again, _ = _run(capsys, b, "--json", "--heatmap-dir", heat)
+    assert again[0]["heatmaps"]["pneumonia"] == second and len(list(heat.glob("*.png"))) == 4
+
+
+@pytest.mark.parametrize("label", ["x/../../escaped", "../../../../tmp/evil", "/etc/passwd", "..", "a\\..\\b",
+                                   "\u00e9t\u00e9\x00\n"])
+def test_output_names_stay_inside_the_folder_whatever_the_label(tmp_path, label):
+    out = tmp_path / "heat"
+    out.mkdir()
+    p = OutputNames().path(out, tmp_path / "in" / "../in/scan 01 (Doe^John).png", label, "overlay")
+    assert p.parent == out and p.resolve().parent == out.resolve()
+    assert all((c.isalnum() and c.isascii()) or c in "._-" for c in p.name)
+    assert "/" not in p.name and "\\" not in p.name and not p.name.startswith(".")
+
+
+def test_labels_that_sanitise_alike_get_distinct_files(tmp_path):
+    names = OutputNames()
+    src = tmp_path / "in.png"
+    a = names.path(tmp_path, src, "a/b")
+    b = names.path(tmp_path, src, "a_b")
+    assert safe_part("a/b") == safe_part("a_b") and a != b and b.name.endswith("-2.png")
+    assert names.path(tmp_path, src, "a/b") == a  # the same output asks again: the same file
+
+
+def test_a_hostile_model_label_writes_nothing_outside_the_output_folder(inputs, tmp_path, capsys):
+    """A signed classifier whose label is a path: every heatmap lands inside --heatmap-dir."""
+    import json as _json
+    import shutil
+
+    from tests.core.models.signing import sign_for_tests
+
+    pkg = tmp_path / "hostile"
+    shutil.copytree(exported_classifier(), pkg)
+    card = _json.loads((pkg / "model_card.json").read_text())
+    label = "x/../../escaped"
+    card.update(labels=[label], thresholds={label: 0.5})
+    (pkg / "model_card.json").write_text(_json.dumps(card))
+    sign_for_tests(pkg)
+    heat = tmp_path / "out" / "heat"
+    code = main(["predict", str(inputs / "ok.png"), "--json", "--heatmap-dir", str(heat), "--model", str(pkg)])
+    rec = next(_json.loads(x) for x in capsys.readouterr().out.splitlines() if x.startswith("{"))
+    assert code == 0 and rec["status"] == "ok"
+    written = Path(rec["heatmaps"][label])
+    assert written.parent == heat and written.is_file()
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*escaped*")) == sorted(
+        p.relative_to(tmp_path) for p in heat.glob("*escaped*"))
+    assert len(list(heat.glob("*.png"))) == 2
 
 
 def test_usage_errors_exit_two(inputs, capsys):

@@ -15,6 +15,7 @@ from radassist.core.explain import Heatmap, empty_heatmap
 from radassist.core.lungs import LungMask, area_of, postprocess, share_inside
 from radassist.training.segmentation import unet
 from tests.conftest import shared_path
+from tests.core.models.signing import sign_for_tests
 
 BUNDLED = segmentation.default_package_dir()
 
@@ -214,6 +215,7 @@ def test_a_classifier_package_is_not_a_lung_model(tmp_path):
     card.update(task="classification", labels=["lungs"], temperature=[1.0], thresholds={"lungs": 0.5},
                 threshold_policy="x")
     (pkg / "model_card.json").write_text(json.dumps(card))
+    sign_for_tests(pkg)  # an edited card is used only once signed by a trusted key
     with pytest.raises(ModelCardError, match=r"not a lung segmentation model"):
         segmentation.LungSegmenter.load(pkg)
 

@@ -42,7 +42,7 @@ def test_accepting_records_what_was_shown_and_decided(box, store):
     assert (e.user, e.workstation) == ("dr.alice", "ws-7")
     assert (e.pixel_sha256, e.sop_instance_uid, e.study_instance_uid) == (
         rec["image"]["pixel_sha256"], rec["image"]["sop_instance_uid"], rec["image"]["study_instance_uid"])
-    assert e.model == {"id": "pneumonia-mnv2", "version": "1.0.0", "sha256": "ab" * 32,
+    assert e.model == {"id": "pneumonia-mnv2", "version": "1.0.0", "sha256": "ab" * 32, "signer": "bundled",
                        "thresholds": {"pneumonia": 0.42}}
     assert e.ai_output == rec == shown.event.ai_output  # the AI output as shown, unchanged
     assert e.decision["value"] == "present" and e.decision["action"] == "accept"

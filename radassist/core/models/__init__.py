@@ -1,6 +1,8 @@
 """Model packages: the card and its JSON Schema (``card``), a package on disk whose files are hash-checked
 on first use (``package``), where packages live (``registry``), whole-package checks (``verify``) and the
-generated page (``doc``). Writing packages is training work: ``radassist.training.export``."""
+generated page (``doc``), and which packages may be used at all (``trust``: bundled ones by their shipped card
+hashes, every other one signed with Ed25519 by a key the site trusts). Writing packages is training work:
+``radassist.training.export``."""
 
 from radassist.core.models.card import (
     CARD_NAME,
@@ -25,12 +27,21 @@ from radassist.core.models.registry import (
     open_package,
     resolve,
 )
+from radassist.core.models.trust import (
+    BUNDLED_SIGNER,
+    SIGNATURE_NAME,
+    generate_keypair,
+    sign_package,
+    trusted_keys_dir,
+)
 
 __all__ = [
+    "BUNDLED_SIGNER",
     "CARD_NAME",
     "CLASSIFIER_FIELDS",
     "DEFAULT_MODEL_ID",
     "REQUIRED_FIELDS",
+    "SIGNATURE_NAME",
     "TASKS",
     "ChangelogEntry",
     "ModelCard",
@@ -39,6 +50,7 @@ __all__ = [
     "TensorSpec",
     "bundled_dir",
     "check_schema",
+    "generate_keypair",
     "install_package",
     "installed_dir",
     "list_packages",
@@ -48,4 +60,6 @@ __all__ = [
     "resolve",
     "schema",
     "schema_errors",
+    "sign_package",
+    "trusted_keys_dir",
 ]

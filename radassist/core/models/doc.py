@@ -221,6 +221,6 @@ def card_markdown(card: ModelCard, report_md: str = "", comparison_md: str = "")
 def package_markdown(pkg_dir: str | Path) -> str:
     """The page ``docs/models/<id>.md`` holds: the package's card, plus its validation report if it ships one
     (hash-checked like any package file)."""
-    pkg = load_package(pkg_dir)
+    pkg = load_package(pkg_dir, require_trust=False)  # a page describes a card; it runs nothing
     report = pkg.path(REPORT_ROLE).read_text(encoding="utf-8") if pkg.has(REPORT_ROLE) else ""
     return card_markdown(pkg.card, report_md=report)

@@ -1,4 +1,5 @@
-"""A model package on disk: its card, read and checked at load; each file checked when first used."""
+"""A model package on disk: its card, read, checked and trusted (or refused) at load; each file checked when
+first used."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from radassist.core.digest import sha256_file
-from radassist.core.errors import ModelCardError, ModelError, ModelIntegrityError, ModelNotFoundError
+from radassist.core.errors import (
+    ModelCardError,
+    ModelError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    ModelTrustError,
+)
 from radassist.core.models.card import CARD_NAME, ModelCard
+from radassist.core.models.trust import UNTRUSTED_SIGNER, signer_of
 
 # Files whose hash matched, keyed by what would change if the file did: path, expected hash, size, mtime,
 # inode. Shared by every ModelPackage in the process, so a file is hashed once however often it is loaded.
@@ -66,6 +74,9 @@ class ModelPackage:
     root: Path
     card: ModelCard
     sha256: str
+    #: who vouches for the card: "bundled", the trusted key's "<name> (key <id>)", or "untrusted" (loaded
+    #: with ``require_trust=False``, never by the run time's loaders)
+    signer: str = UNTRUSTED_SIGNER
     verify: bool = field(default=True, compare=False)
 
     def path(self, role: str, *, verify: bool | None = None) -> Path:
@@ -91,7 +102,8 @@ class ModelPackage:
 
     @property
     def identity(self) -> dict[str, str]:
-        return {"id": self.card.id, "version": self.card.version, "sha256": self.sha256}
+        """What every Analysis and audit record names: the card (id, version, sha256) and who vouches for it."""
+        return {"id": self.card.id, "version": self.card.version, "sha256": self.sha256, "signer": self.signer}
 
 
 def _parse_card(card_path: Path, raw: bytes) -> ModelCard:
@@ -117,16 +129,25 @@ def read_card(pkg_dir: Path) -> ModelCard:
     return _parse_card(*_read_card_bytes(pkg_dir))
 
 
-def load_package(pkg_dir: str | Path, *, verify: bool = True) -> ModelPackage:
-    """Read and validate the card and check that every listed file is there; each file's hash is checked when
-    it is first used (``ModelPackage.path``). ``verify=False`` skips the file checks (listing, docs)."""
+def load_package(pkg_dir: str | Path, *, verify: bool = True, require_trust: bool = True) -> ModelPackage:
+    """Read and validate the card, decide whether it is trusted (``trust``: bundled, or signed by a key the
+    site trusts; ModelTrustError otherwise) and check that every listed file is there; each file's hash is
+    checked when it is first used (``ModelPackage.path``). ``verify=False`` skips the file checks (listing,
+    docs). ``require_trust=False`` is for code that does not run the model for a reader (``models verify``,
+    docs, evaluating a candidate): the package then loads with signer "untrusted" when no trust is found."""
     root = Path(pkg_dir).expanduser().resolve()
     card_path, raw = _read_card_bytes(root)
-    card = _parse_card(card_path, raw)  # the bytes hashed are the bytes read: no swap in between
+    card = _parse_card(card_path, raw)  # the bytes hashed and checked for trust are the bytes read
+    try:
+        signer = signer_of(root, raw, card)
+    except ModelTrustError:
+        if require_trust:
+            raise
+        signer = UNTRUSTED_SIGNER
     if verify:
         for role, entry in card.files.items():
             p = root / entry.path
             if not p.is_file():
                 raise ModelIntegrityError(f"Model package {card.ref}: the {role} file {p} is missing.",
                                           hint="Reinstall the model package.")
-    return ModelPackage(root, card, hashlib.sha256(raw).hexdigest(), verify=verify)
+    return ModelPackage(root, card, hashlib.sha256(raw).hexdigest(), signer=signer, verify=verify)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
-from radassist.core.errors import ModelError, ModelNotFoundError
+from radassist.core.errors import ModelError, ModelNotFoundError, ModelTrustError
 from radassist.core.models.card import CARD_NAME, DEFAULT_MODEL_ID
 from radassist.core.models.package import ModelPackage, load_package, read_card
+from radassist.core.models.trust import EXPORTED_SIGNER, UNTRUSTED_SIGNER, sign_hint
 
 
 # --- registry -----------------------------------------------------------------------------------------
@@ -28,6 +30,11 @@ def _version_key(version: str) -> tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in version.replace("-", ".").split("."))
 
 
+def _versions(id_dir: Path) -> list[Path]:
+    """Installed version folders of one id (not a copy still being installed: those start with '.')."""
+    return [x for x in id_dir.iterdir() if not x.name.startswith(".") and (x / CARD_NAME).is_file()]
+
+
 def list_packages() -> list[tuple[str, str, Path, str]]:
     """(id, version, folder, "bundled"|"installed") of every package found, without verifying hashes."""
     found = []
@@ -41,8 +48,8 @@ def list_packages() -> list[tuple[str, str, Path, str]]:
                     continue
     i = installed_dir()
     if i.is_dir():
-        for d in sorted(i.iterdir()):
-            for v in sorted((x for x in d.iterdir() if (x / CARD_NAME).is_file()), key=lambda x: _version_key(x.name)):
+        for d in sorted(x for x in i.iterdir() if x.is_dir()):
+            for v in sorted(_versions(d), key=lambda x: _version_key(x.name)):
                 found.append((d.name, v.name, v, "installed"))
     return found
 
@@ -74,8 +81,7 @@ def resolve(id_or_dir: str | Path | None = None) -> Path:
     if (bundled / CARD_NAME).is_file():
         return bundled
     if installed_root.is_dir():
-        versions = sorted((v for v in installed_root.iterdir() if (v / CARD_NAME).is_file()),
-                          key=lambda v: _version_key(v.name))
+        versions = sorted(_versions(installed_root), key=lambda v: _version_key(v.name))
         if versions:
             return versions[-1]
     raise ModelNotFoundError(f"No model package {model_id!r} is bundled or installed.", hint=_available_hint())
@@ -91,14 +97,29 @@ def open_package(id_or_dir: str | Path | None = None) -> ModelPackage:
 
 
 def install_package(src_dir: str | Path) -> Path:
-    """Copy a verified package into ``models_dir/<id>/<version>/`` (refuses to overwrite a version)."""
-    pkg = load_package(src_dir)
+    """The one way a package gets into ``models_dir/<id>/<version>/``: it must be trusted (``trust``: signed
+    by a key this site trusts) and every file must match its card. It is copied next to its place, checked
+    again there (trust and every hash), then renamed into place; an installed version is never overwritten."""
+    pkg = load_package(src_dir)  # ModelTrustError for an unsigned or wrongly signed package
+    if pkg.signer in (EXPORTED_SIGNER, UNTRUSTED_SIGNER):  # this process's own export: not signed by anyone
+        raise ModelTrustError(f"Model package {pkg.card.ref} at {pkg.root} is not signed; only a signed package "
+                              "is installed.", hint=sign_hint())
     pkg.verify_all()
     dest = installed_dir() / pkg.card.id / pkg.card.version
     if dest.exists():
         raise ModelError(f"{pkg.card.ref} is already installed at {dest}.", hint="Give the new model a new version.")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(pkg.root, dest)
+    tmp = dest.parent / f".{pkg.card.version}.installing-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        shutil.copytree(pkg.root, tmp)
+        copied = load_package(tmp)
+        if (copied.sha256, copied.signer) != (pkg.sha256, pkg.signer):
+            raise ModelTrustError(f"{pkg.root} changed while it was being installed; nothing was installed.",
+                                  hint="Install it again.")
+        copied.verify_all()
+        tmp.rename(dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return dest
-
-

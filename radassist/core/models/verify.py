@@ -1,5 +1,6 @@
-"""Check a whole package: every file's hash, the card's schema, and a LiteRT run on a dummy input whose
-outputs must match what the card declares (name, shape, dtype, range) - MONAI's ``verify_net_in_out``.
+"""Check a whole package: the trust decision, every file's hash, the card's schema, and a LiteRT run on a
+dummy input whose outputs must match what the card declares (name, shape, dtype, range) - MONAI's
+``verify_net_in_out``.
 
 Run time only (LiteRT, no TensorFlow): ``radassist models verify`` and ``make lint`` use it.
 """
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from radassist.core.errors import ModelError
+from radassist.core.errors import ModelError, ModelTrustError
 from radassist.core.models.card import BATCH_DIM, LABELS_DIM, ModelCard, TensorSpec
 from radassist.core.models.package import ModelPackage, load_package
 
@@ -125,17 +126,26 @@ def verify_package(pkg_dir: str | Path) -> Verification:
     problems: list[str] = []
     checked: list[str] = []
     try:
-        pkg = load_package(root)
+        try:
+            pkg = load_package(root)
+        except ModelTrustError as exc:  # named, and the other checks still run so one pass names everything
+            problems.append(str(exc))
+            pkg = load_package(root, require_trust=False)
     except ModelError as exc:
         return Verification(root, root.name, "", (), (str(exc),))
     checked.append("schema")
+    if not problems:
+        checked.append(f"trusted: {pkg.signer}")
+    damaged = []
     for role in pkg.card.files:
         try:
             pkg.path(role, verify=True)
         except ModelError as exc:
-            problems.append(str(exc))
+            damaged.append(str(exc))
+    problems += damaged
     checked.append(f"{len(pkg.card.files)} file hash(es)")
-    if problems:  # never run a file that failed its hash
+    # never run a file that failed its hash; an untrusted one is run (verify comes before signing a candidate)
+    if damaged:
         return Verification(pkg.root, pkg.card.ref, pkg.sha256, tuple(checked), tuple(problems))
     if not pkg.has(TFLITE_ROLE):
         problems.append(f"the card lists no {TFLITE_ROLE!r} file: nothing LiteRT can run")

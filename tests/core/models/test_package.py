@@ -19,6 +19,7 @@ from radassist.core.digest import sha256_file
 from radassist.core.errors import ModelCardError, ModelIntegrityError, ModelNotFoundError
 from radassist.training import export
 from tests.conftest import SHARED
+from tests.core.models.signing import sign_for_tests, suite_signer, trust_test_key
 
 WEIGHTS = SHARED / "weights" / "mobilenet_v2_1.0_224_no_top.rebuilt_from_tf_slim.h5"
 
@@ -66,14 +67,19 @@ def exported_classifier() -> Path:
             export.export_classifier_package(model, tmp, card_dict(
                 base_weights={"name": weights.name if weights else "random", "sha256": None}))
             tmp.rename(out)
+        if not (out / models.SIGNATURE_NAME).is_file():
+            sign_for_tests(out)
+    trust_test_key()
     return out
 
 
 # --- card ----------------------------------------------------------------------------------------------
 def _write_pkg(tmp_path: Path, **over) -> Path:
+    """A small package with a fake weights blob, signed by the trusted test key."""
     blob = tmp_path / "weights.bin"
     blob.write_bytes(b"\x00\x01weights" * 100)
-    return export.write_package(tmp_path / "pkg", card_dict(**{**FAKE_IO, **over}), {"tflite": blob})
+    pkg = export.write_package(tmp_path / "pkg", card_dict(**{**FAKE_IO, **over}), {"tflite": blob})
+    return sign_for_tests(pkg, check_files=False)  # no file hashed yet: the tests count the first checks
 
 
 def test_card_round_trip(tmp_path):
@@ -183,7 +189,7 @@ def test_missing_file_is_refused(tmp_path):
 def test_package_sha256_is_the_card_hash(tmp_path):
     pkg = models.load_package(_write_pkg(tmp_path))
     assert pkg.sha256 == sha256_file(pkg.root / models.CARD_NAME)
-    assert pkg.identity == {"id": "test-cls", "version": "0.1.0", "sha256": pkg.sha256}
+    assert pkg.identity == {"id": "test-cls", "version": "0.1.0", "sha256": pkg.sha256, "signer": suite_signer()}
 
 
 # --- registry ------------------------------------------------------------------------------------------
@@ -196,8 +202,9 @@ def test_resolve_folder_id_and_version(tmp_path, radassist_home):
     assert installed == radassist_home.resolve() / "data" / "models" / "test-cls" / "0.1.0"
     assert models.resolve("test-cls") == installed
     assert models.resolve("test-cls@0.1.0") == installed
-    newer = export.write_package(tmp_path / "v2", {**models.read_card(src).to_json(), "version": "0.10.0"},
-                                 {"tflite": src / "weights.bin"})
+    newer = sign_for_tests(export.write_package(tmp_path / "v2", {**models.read_card(src).to_json(),
+                                                                   "version": "0.10.0"},
+                                                {"tflite": src / "weights.bin"}))
     assert [c.version for c in models.read_card(newer).changelog] == ["0.1.0", "0.10.0"]
     models.install_package(newer)
     assert models.resolve("test-cls").name == "0.10.0"  # numeric, not string, version order
