@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-
 # Benchmarks write audit databases, keys and checkpoints: never into the user's real folders. Every bench
 # module imports this one first, so the temporary home is set before radassist.config is read.
 os.environ.setdefault("RADASSIST_HOME", tempfile.mkdtemp(prefix="radassist-bench-home-"))
