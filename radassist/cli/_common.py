@@ -1,29 +1,114 @@
-"""Helpers shared by the commands: settings, finding inputs, writing JSON lines."""
+"""Helpers shared by the commands: parsers from docstrings, finding inputs, settings, writing JSON lines."""
 
 from __future__ import annotations
 
+import argparse
+import inspect
 import json
+import re
 import sys
-from collections.abc import Iterable, Iterator
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from radassist.core.image.sniff import IMAGE_SUFFIXES
+#: how much of a file the folder walk reads to tell an image from anything else: DICOM's 128-byte preamble
+#: and "DICM", the longest signature ``core.image.sniff.sniff`` looks at
+SNIFF_BYTES = 132
 
-#: what a folder walk picks up: the image suffixes, and files without one (DICOM often has none)
-INPUT_SUFFIXES = (*IMAGE_SUFFIXES, "")
+# reST a docstring uses that a terminal shows raw: ``literal``, :role:`text`, `text`, **strong**, *emphasis*
+_ROLE = re.compile(r":[A-Za-z][\w.+-]*:`([^`]+)`")
+_LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
+_INTERPRETED = re.compile(r"(?<![\w`])`([^`\n]+)`(?![\w`])")
+_STRONG = re.compile(r"(?<![\w*])\*\*([^\s*](?:.*?[^\s*])?)\*\*(?![\w*])", re.DOTALL)
+_EMPHASIS = re.compile(r"(?<![\w*/])\*([^\s*](?:[^*]*?[^\s*])?)\*(?![\w*/])")
 
 
-def iter_inputs(paths: Iterable[str | Path], *, recursive: bool = True) -> Iterator[Path]:
-    """Files as given, and for folders every image-looking file inside, sorted for reproducible output."""
+def plain_text(doc: str) -> str:
+    """``doc`` (a docstring) as a terminal should show it: dedented, the reST markup removed."""
+    text = inspect.cleandoc(doc or "")
+    text = _ROLE.sub(r"\1", text)
+    text = _LITERAL.sub(r"\1", text)
+    text = _INTERPRETED.sub(r"\1", text)
+    text = _STRONG.sub(r"\1", text)
+    text = _EMPHASIS.sub(r"\1", text)
+    return re.sub(r"(?<=\S)::$", ":", text, flags=re.MULTILINE)  # "Example::" introduces a literal block
+
+
+class DocFormatter(argparse.HelpFormatter):
+    """Descriptions keep their paragraphs (each re-wrapped to the terminal) and indented lines (examples)
+    as written; argparse's default would run the paragraphs together."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out = []
+        for para in re.split(r"\n\s*\n", text):
+            lines = para.splitlines()
+            if any(line.startswith(" ") for line in lines[1:]):  # a heading and an indented example
+                out.append("\n".join(indent + line for line in lines))
+            else:
+                out.append(textwrap.fill(" ".join(line.strip() for line in lines), width,
+                                         initial_indent=indent, subsequent_indent=indent))
+        return "\n\n".join(out)
+
+
+def add_command(subparsers, name: str, *, help: str, doc: str | None = None,
+                first_paragraph: bool = False) -> argparse.ArgumentParser:
+    """The one way a command registers: its ``--help`` description is ``doc`` (the module docstring; only
+    its first paragraph with ``first_paragraph``) without reST markup, else ``help``."""
+    text = plain_text(doc) if doc else help
+    if doc and first_paragraph:
+        text = text.split("\n\n")[0]
+    return subparsers.add_parser(name, help=help, description=text, formatter_class=DocFormatter)
+
+
+@dataclass
+class Inputs:
+    """What a command was given: the image files to process, and the files found in folders that were
+    left out because they are not images (a ``SHA256SUMS``, a ``labels.csv``)."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+
+    def say_skipped(self, command: str) -> None:
+        """One line on stderr (never stdout, which may be JSON) when anything was left out."""
+        if self.skipped:
+            n = len(self.skipped)
+            what = "file in the given folders that is not a DICOM, PNG or JPEG image" if n == 1 else \
+                "files in the given folders that are not DICOM, PNG or JPEG images"
+            print(f"radassist {command}: skipped {n} {what} (e.g. {self.skipped[0].name})", file=sys.stderr)
+
+
+def collect_inputs(paths: Iterable[str | Path], *, recursive: bool = True) -> Inputs:
+    """Files as given (a missing or unreadable one is reported by the loader), and for folders every
+    non-hidden file inside that looks like an image, sorted for reproducible output.
+
+    Inside a folder a file is taken when its name says DICOM/PNG/JPEG (so a damaged one is reported, never
+    skipped silently) or its first bytes do (DICOM from a PACS often has no suffix, or a numeric one);
+    anything else is skipped and counted."""
+    out = Inputs()
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
-            pattern = "**/*" if recursive else "*"
-            for child in sorted(p.glob(pattern)):
-                if child.is_file() and child.suffix.lower() in INPUT_SUFFIXES and not child.name.startswith("."):
-                    yield child
-        else:
-            yield p  # a missing file is reported by the loader as a readable error
+        if not p.is_dir():
+            out.files.append(p)
+            continue
+        for child in sorted(p.glob("**/*" if recursive else "*")):
+            if not child.is_file() or child.name.startswith("."):
+                continue
+            (out.files if _looks_like_image(child) else out.skipped).append(child)
+    return out
+
+
+def _looks_like_image(path: Path) -> bool:
+    from radassist.core.errors import RadAssistError
+    from radassist.core.image.sniff import IMAGE_SUFFIXES, read_file, sniff
+
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        return True
+    try:
+        sniff(read_file(path, SNIFF_BYTES)[0], path)
+    except RadAssistError:  # not an image format, empty, unreadable
+        return False
+    return True
 
 
 def settings_for(command: str):

@@ -17,10 +17,15 @@ import sys
 
 from radassist.config import EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 
+#: what --since/--until accept (ISO 8601, as datetime.fromisoformat reads it): said in --help and in the error
+DATE_FORMS = ("YYYY-MM-DD (00:00 UTC that day), YYYY-MM-DDTHH:MM[:SS] (UTC), or with an offset or Z, "
+              "e.g. 2024-05-01, 2024-05-01T14:30, 2024-05-01T14:30+02:00, 2024-05-01T12:30Z")
+
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("audit", help="verify or export the audit trail",
-                              description="Verify the hash chain of the audit trail, or export it.")
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "audit", help="verify or export the audit trail", doc=__doc__)
     sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = sub.add_parser("verify", help="walk the hash chain; exit 1 naming the first bad record")
     v.add_argument("--url", help="audit store: file path or postgresql://... (default: the settings)")
@@ -28,8 +33,8 @@ def register(subparsers) -> None:
     e = sub.add_parser("export", help="write the audit records as csv or jsonl")
     e.add_argument("--url", help="audit store: file path or postgresql://... (default: the settings)")
     e.add_argument("--format", choices=("csv", "jsonl"), default="jsonl")
-    e.add_argument("--since", metavar="DATE", help="from this UTC date or ISO time (inclusive)")
-    e.add_argument("--until", metavar="DATE", help="up to this UTC date or ISO time (exclusive)")
+    e.add_argument("--since", metavar="DATE", help=f"from this date or time (inclusive): {DATE_FORMS}")
+    e.add_argument("--until", metavar="DATE", help="up to this date or time (exclusive), in the same forms")
     e.add_argument("--user", help="only this user's records")
     e.add_argument("--image", metavar="SHA256", help="only records about this image (pixel SHA-256)")
     e.add_argument("--event", action="append", metavar="TYPE", help="only this event type (repeatable)")
@@ -100,6 +105,13 @@ def _export(store, args) -> int:
     from radassist.core.audit.store import Query
     from radassist.core.errors import AuditWriteError
 
+    for flag, value in (("--since", args.since), ("--until", args.until)):
+        try:  # each date on its own, parsed as the query parses it, so the error names the flag
+            Query.build(since=value)
+        except ValueError:
+            print(f"radassist audit export: {flag} {value!r} is not a date or time; use {DATE_FORMS}",
+                  file=sys.stderr)
+            return EXIT_USAGE
     try:
         query = Query.build(since=args.since, until=args.until, user=args.user, pixel_sha256=args.image,
                             event_types=args.event)

@@ -10,8 +10,10 @@ from radassist.config import EXIT_OK
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("evaluate", help="evaluate a model package on labelled images (report with CIs)",
-                              description=__doc__.split("\n\n")[0])
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "evaluate", help="evaluate a model package on labelled images (report with CIs)",
+                    doc=__doc__, first_paragraph=True)
     p.add_argument("--model", default=None, help="package id, id@version or folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="folder with a subfolder per class, or the root the CSV paths use")
     p.add_argument("--csv", help="CSV with path and |-separated labels (NIH ChestX-ray14 style)")

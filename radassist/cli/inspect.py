@@ -16,7 +16,9 @@ HELP = "show the metadata of DICOM/PNG/JPEG files (or why they cannot be opened)
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("inspect", help=HELP, description=HELP)
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "inspect", help=HELP, doc=__doc__)
     p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="image files or folders")
     p.add_argument("--json", action="store_true", help="one JSON object per file (JSON lines)")
     p.add_argument("--no-patient", action="store_true", help="leave patient name/ID/sex/age out of the output")
@@ -77,13 +79,15 @@ def run(args) -> int:
     from radassist.cli._common import quiet_libraries
 
     quiet_libraries()
-    from radassist.cli._common import emit_json, iter_inputs
+    from radassist.cli._common import collect_inputs, emit_json
     from radassist.core.errors import RadAssistError
     from radassist.core.image import load_image
 
     failed = 0
     seen = 0
-    for path in iter_inputs(args.files):
+    inputs = collect_inputs(args.files)
+    inputs.say_skipped("inspect")
+    for path in inputs.files:
         seen += 1
         try:
             rec = describe(load_image(path), patient=not args.no_patient)
@@ -97,7 +101,7 @@ def run(args) -> int:
             for note in rec.get("notes", []):
                 print(f"{'':<32}       note: {note}")
     if seen == 0:
-        print("radassist inspect: no files found in the given folders", file=sys.stderr)
+        print("radassist inspect: no image files found in the given folders", file=sys.stderr)
         return EXIT_INPUT_FAILED
     if failed and not args.json:
         print(f"{failed} of {seen} file(s) could not be opened", file=sys.stderr)

@@ -26,7 +26,9 @@ HELP = "verify, list, document, sign or install model packages"
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("models", help=HELP, description=__doc__.split("\n\n")[0])
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "models", help=HELP, doc=__doc__, first_paragraph=True)
     sub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     v = sub.add_parser("verify", help="check trust, hashes, the card schema and a LiteRT run against the declared "
                                       "outputs")

@@ -27,8 +27,9 @@ CHUNK = 16  # images loaded and analysed together: batching the gate and the cla
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("predict", help="findings for chest X-ray files or folders",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "predict", help="findings for chest X-ray files or folders", doc=__doc__)
     p.add_argument("paths", nargs="+", metavar="PATH", help="DICOM/PNG/JPEG files or folders (recursive)")
     p.add_argument("--json", action="store_true", help="one JSON object per input line")
     p.add_argument("--device", choices=DEVICES, default=None,
@@ -42,20 +43,21 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from radassist.cli._common import emit_json, iter_inputs, pipeline_for, quiet_libraries, settings_for
+    from radassist.cli._common import collect_inputs, emit_json, pipeline_for, quiet_libraries, settings_for
 
     quiet_libraries()
+    inputs = collect_inputs(args.paths)
+    inputs.say_skipped("predict")
+    paths = inputs.files
+    if not paths:
+        print("radassist predict: no image files found in the given paths", file=sys.stderr)
+        return EXIT_INPUT_FAILED
     pipeline = pipeline_for("predict", settings_for("predict"), model=args.model, device=args.device)
     if pipeline is None:
         return EXIT_USAGE
     for d in (args.heatmap_dir, args.mask_dir):
         if d is not None:
             d.mkdir(parents=True, exist_ok=True)
-
-    paths = list(iter_inputs(args.paths))
-    if not paths:
-        print("radassist predict: no image files found in the given paths", file=sys.stderr)
-        return EXIT_INPUT_FAILED
     failed = False
     if not args.json:
         _table_header()
@@ -212,6 +214,8 @@ def _table_header() -> None:
 
 
 def _table_row(rec: dict) -> None:
+    """The file's rows, then each note of its record (population, no gate, no lungs, heatmap outside the
+    lungs, refused parts) on an indented ``!`` line under them."""
     if rec["status"] == "ok":
         for f in rec["findings"]:
             call = "POSITIVE" if f["positive"] else "negative"
@@ -220,3 +224,5 @@ def _table_row(rec: dict) -> None:
     else:
         print(f"{rec['status']:<9} {'-':<12} {'':>6} {'':>6} {'':<9} {rec.get('device', '-') or '-':<6} "
               f"{rec['path']}: {rec.get('message', '')}")
+    for note in rec.get("notes") or ():  # a caveat is read with the finding, not only in --json
+        print(f"{'':<9} ! {note}")

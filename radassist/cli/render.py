@@ -16,7 +16,9 @@ HELP = "write FILE as an 8-bit PNG exactly as the viewer shows it"
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("render", help=HELP, description=HELP)
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "render", help=HELP, doc=__doc__)
     p.add_argument("file", type=Path, metavar="FILE", help="DICOM, PNG or JPEG image")
     p.add_argument("out", type=Path, metavar="OUT.png", help="PNG file to write")
     p.add_argument("--window", nargs=2, type=float, metavar=("CENTER", "WIDTH"),
@@ -34,6 +36,11 @@ def run(args) -> int:
     from radassist.core.errors import RadAssistError
     from radassist.core.image import Window, load_image
 
+    out = args.out if args.out.suffix else args.out.with_suffix(".png")
+    problem = _output_problem(args.out, out)
+    if problem:
+        print(f"radassist render: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     window = None
     if args.window is not None:
         center, width = args.window
@@ -53,9 +60,7 @@ def run(args) -> int:
     u8 = render_uint8(image, window, invert=args.invert, voi_lut_index=args.voi_lut)
     import cv2
 
-    out = args.out if args.out.suffix else args.out.with_suffix(".png")
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
         ok = cv2.imwrite(str(out), u8)
     except (OSError, cv2.error) as exc:
         ok, why = False, str(exc)
@@ -64,4 +69,23 @@ def run(args) -> int:
     if not ok:
         print(f"radassist render: cannot write {out} ({why})", file=sys.stderr)
         return EXIT_INPUT_FAILED
+    size = out.stat().st_size
+    print(f"wrote {out} ({u8.shape[1]}x{u8.shape[0]} pixels, 8-bit, {_bytes(size)})")
     return EXIT_OK
+
+
+def _output_problem(given: Path, out: Path) -> str:
+    """Why OUT cannot be written, said before any decoding; empty when it can be."""
+    for p in dict.fromkeys((given, out)):
+        if p.is_dir():
+            return f"OUT {p} is a folder; give the PNG file to write, e.g. {p / 'image.png'}"
+    parent = out.parent
+    if not parent.exists():
+        return f"the folder {parent} does not exist; create it first (render does not create folders)"
+    if not parent.is_dir():
+        return f"{parent} is not a folder, so {out.name} cannot be written inside it"
+    return ""
+
+
+def _bytes(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MiB"

@@ -5,7 +5,8 @@ the app's policy for a missing or damaged gate or lung package), then records
 ``image_opened``, ``prediction_shown`` and the decisions through ``core.review``, exactly as the findings
 panel does. A decision that disagrees with the AI needs ``--reason``. Exit 0 when every decision was
 saved, 1 when something failed (a decision that could not be saved is kept and retried next time),
-2 for a malformed ``--finding``, an unknown model or an unavailable device.
+2 for a malformed ``--finding`` or one naming a label the model does not have, an unknown model
+or an unavailable device.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from radassist.config import DEVICES, EXIT_INPUT_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("review", help="record a clinician's decision about an image's findings",
-                              description="Analyse FILE and record accept/correct decisions in the audit trail.")
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "review", help="record a clinician's decision about an image's findings",
+                    doc=__doc__)
     p.add_argument("file", metavar="FILE", help="DICOM, PNG or JPEG chest X-ray")
     p.add_argument("--finding", action="append", default=[], metavar="LABEL=present|absent",
                    help="the reviewer's call for a finding (repeatable)")
@@ -47,6 +50,15 @@ def parse_findings(items: list[str]) -> list[tuple[str, str]]:
     return out
 
 
+def unknown_findings(decisions: list[tuple[str, str]], card) -> str:
+    """Why a ``--finding`` label is not one the model reports (naming the labels it has); empty when all are."""
+    unknown = [label for label, _ in decisions if label not in card.labels]
+    if not unknown:
+        return ""
+    return (f"--finding {unknown[0]}=...: the model {card.ref} has no finding {unknown[0]!r}; "
+            f"its findings: {', '.join(card.labels)}")
+
+
 def run(args) -> int:
     try:
         decisions = parse_findings(args.finding)
@@ -70,6 +82,14 @@ def run(args) -> int:
     if args.gate:  # the flag beats RADASSIST_OOD_GATE and the setting, as --model and --device do
         settings = replace(settings, ood_gate=args.gate)
     user = (args.user or settings.reviewer).strip()
+    # the models first: a usage problem (unknown model or finding) is said before anything is recorded
+    pipeline = pipeline_for("review", settings, model=args.model, device=args.device)
+    if pipeline is None:
+        return EXIT_USAGE
+    problem = unknown_findings(decisions, pipeline.engine.package.card)
+    if problem:
+        print(f"radassist review: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     # bound to this store: its spool (beside it) holds only events meant for it
     outbox = Outbox(lambda: open_store(args.url), location=args.url)
     try:
@@ -79,9 +99,6 @@ def run(args) -> int:
                                 details={"format": image.source.format, "shape": list(image.shape)})
         except AuditWriteError as exc:
             print(f"radassist: warning: {exc}", file=sys.stderr)
-        pipeline = pipeline_for("review", settings, model=args.model, device=args.device)
-        if pipeline is None:
-            return EXIT_USAGE
         analysis = pipeline.analyze(image)
         review = Review(analysis.to_record(), user, outbox)
         failed = False

@@ -15,8 +15,10 @@ from radassist.config import EXIT_OK
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("train", help="train a classifier (transfer learning) and write a model package",
-                              description=__doc__.split("\n\n")[0])
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "train", help="train a classifier (transfer learning) and write a model package",
+                    doc=__doc__, first_paragraph=True)
     p.add_argument("--data", required=True, help="folder with a subfolder per class, or the root the CSV paths use")
     p.add_argument("--csv", help="CSV with path and |-separated labels (NIH ChestX-ray14 style), optional patient_id")
     p.add_argument("--out", required=True, help="run folder: manifest, log, report, package/")

@@ -20,8 +20,10 @@ DEFAULT_WEIGHTS = REPO.parent / "shared" / "weights" / "mobilenet_v2_1.0_224_no_
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("train-ood", help="fit the 'is this a frontal chest X-ray?' gate package",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "train-ood", help="fit the 'is this a frontal chest X-ray?' gate package",
+                    doc=__doc__)
     p.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with ood_dev/, kermany_train/, lung_masks/")
     p.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS, help="ImageNet MobileNetV2 no-top .h5 "
                    "(checked against the SHA256SUMS beside it)")

@@ -12,7 +12,9 @@ HELP = "train the lung-segmentation U-Net and write a model package"
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("train-segmentation", help=HELP, description=HELP)
+    from radassist.cli._common import add_command
+
+    p = add_command(subparsers, "train-segmentation", help=HELP, doc=__doc__)
     p.add_argument("--data", required=True, type=Path, help="folder with pairs.csv, images/, masks/")
     p.add_argument("--out", required=True, type=Path, help="package folder to write")
     p.add_argument("--epochs", type=int, default=40)

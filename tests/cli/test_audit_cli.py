@@ -297,3 +297,28 @@ def test_review_of_an_unsaveable_decision_says_not_yet_saved(review_models, ches
         kinds = [r.event.event_type for r in s.query()]
     assert kinds[:3] == ["image_opened", "prediction_shown", "finding_accepted"] and kinds[-1] == "signed_off"
     assert not spool.exists()
+
+
+def test_review_of_a_finding_the_model_does_not_have_is_a_usage_error(chest_dicom, radassist_home, tmp_path,
+                                                                      capsys):
+    db = tmp_path / "audit.sqlite3"
+    assert main(["review", str(chest_dicom), "--device", "cpu", "--url", str(db),
+                 "--finding", "pneumothorax=present", "--reason", "seen"]) == 2
+    err = capsys.readouterr().err
+    assert "no finding 'pneumothorax'" in err and "its findings: pneumonia" in err
+    assert not db.exists()  # a usage error records nothing
+
+
+def test_audit_export_since_explains_the_date_forms(tmp_path, capsys):
+    db = tmp_path / "audit.sqlite3"
+    open_store(db).close()
+    assert main(["audit", "export", "--url", str(db), "--since", "yesterday"]) == 2
+    err = capsys.readouterr().err
+    assert "--since 'yesterday' is not a date or time" in err
+    assert "YYYY-MM-DD" in err and "2024-05-01T14:30+02:00" in err
+    assert main(["audit", "export", "--url", str(db), "--until", "2024-13-01"]) == 2
+    assert "--until '2024-13-01'" in capsys.readouterr().err
+    assert main(["audit", "export", "--url", str(db), "--since", "2024-05-01T14:30+02:00"]) == 0
+    with pytest.raises(SystemExit):
+        main(["audit", "export", "--help"])
+    assert "YYYY-MM-DD" in " ".join(capsys.readouterr().out.split())

@@ -91,9 +91,13 @@ def test_inspect_shared_set_reports_every_file():
 
 
 # --- render ---------------------------------------------------------------------------------------------
-def test_render_writes_exactly_the_default_view(files, tmp_path):
+def test_render_writes_exactly_the_default_view(files, tmp_path, capsys):
     out = tmp_path / "out" / "cr.png"
+    out.parent.mkdir()
     assert main(["render", str(files["cr"]), str(out)]) == 0
+    # says what it wrote: the path, the picture's size and the file's
+    said = capsys.readouterr().out.strip()
+    assert said == f"wrote {out} (48x64 pixels, 8-bit, {out.stat().st_size / 1024:.1f} KiB)", said
     written = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
     assert written.dtype == np.uint8 and written.ndim == 2
     np.testing.assert_array_equal(written, render_uint8(io.load_image(files["cr"])))
@@ -128,3 +132,28 @@ def test_render_shared_monochrome1_twins_write_identical_pngs(tmp_path):
     assert main(["render", str(folder / "SIIM_CXR_MONOCHROME1.dcm"), str(a)]) == 0
     assert main(["render", str(folder / "SIIM_CXR_MONOCHROME2_IMPLE.dcm"), str(b)]) == 0
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_render_refuses_a_folder_or_a_missing_folder_as_output(files, tmp_path, capsys):
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    assert main(["render", str(files["cr"]), str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"OUT {folder} is a folder" in err and str(folder / "image.png") in err
+    assert list(folder.iterdir()) == []
+    missing = tmp_path / "no" / "such" / "cr.png"
+    assert main(["render", str(files["cr"]), str(missing)]) == 2
+    assert f"the folder {missing.parent} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()  # nothing created
+    not_a_folder = files["cr"] / "x.png"  # a file where the folder should be
+    assert main(["render", str(files["cr"]), str(not_a_folder)]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def test_inspect_skips_non_images_in_a_folder_and_says_so(files, capsys):
+    (files["cr"].parent / "SHA256SUMS").write_text("0" * 64 + "  cr.dcm\n")
+    rc = main(["inspect", "--json", str(files["cr"].parent)])
+    out = capsys.readouterr()
+    names = sorted(r["file"].rsplit("/", 1)[-1] for r in _json_lines(out.out))
+    assert names == ["colour.png", "cr.dcm", "report.dcm", "voi.dcm"] and rc == 1  # report.dcm has no pixels
+    assert "skipped 1 file in the given folders" in out.err

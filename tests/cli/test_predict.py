@@ -201,3 +201,83 @@ def test_a_wrong_type_in_the_settings_file_is_a_warning_not_a_failure(inputs, ra
     code, lines, text = _run(capsys, inputs / "ok.png", "--json")
     assert code == 0 and lines[0]["status"] == "ok" and lines[0]["device"] == "cpu"
     assert "warning: Setting 'device'" in text and "warning: Setting 'max_recent'" in text
+
+
+# --- issue 16: folders skip non-images by content, caveats in the table, no LiteRT chatter ---------------
+def test_a_folder_skips_non_images_by_content_and_says_how_many(tmp_path, radassist_home, capsys):
+    """A PACS export: DICOM without a suffix or with a numeric one, beside a SHA256SUMS and a labels.csv."""
+    from tests.fixtures.dicom_factory import write_dicom
+
+    d = tmp_path / "export"
+    d.mkdir()
+    write_dicom(d / "IM0001")
+    write_dicom(d / "1.2.840.113619.2.55.504")
+    (d / "SHA256SUMS").write_text("0" * 64 + "  IM0001\n")
+    (d / "labels.csv").write_text("path,labels\nIM0001,Pneumonia\n")
+    (d / "notes.txt").write_bytes(b"")  # empty: not an image either
+    assert main(["predict", str(d), "--json"]) == 0  # nothing errored: the bundled gate judges both images
+    out = capsys.readouterr()
+    lines = [json.loads(x) for x in out.out.splitlines()]  # stdout is JSON lines only
+    assert sorted(Path(r["path"]).name for r in lines) == ["1.2.840.113619.2.55.504", "IM0001"]
+    assert all(r["status"] != "error" for r in lines)
+    (said,) = [x for x in out.err.splitlines() if "skipped" in x]  # once, on stderr
+    assert said.startswith("radassist predict: skipped 3 files") and "not DICOM, PNG or JPEG images" in said
+
+
+def test_a_non_image_given_explicitly_is_still_an_error(tmp_path, radassist_home, capsys):
+    sums = tmp_path / "SHA256SUMS"
+    sums.write_text("0" * 64 + "  a.dcm\n")
+    assert main(["predict", str(sums), "--json"]) == 1
+    out = capsys.readouterr()
+    (rec,) = [json.loads(x) for x in out.out.splitlines()]
+    assert rec["status"] == "error" and rec["error_code"] and "skipped" not in out.err
+
+
+def test_a_folder_with_no_image_says_so(tmp_path, radassist_home, capsys):
+    d = tmp_path / "sums"
+    d.mkdir()
+    (d / "SHA256SUMS").write_text("x\n")
+    assert main(["predict", str(d)]) == 1
+    err = capsys.readouterr().err
+    assert "skipped 1 file in the given folders that is not a DICOM, PNG or JPEG image (e.g. SHA256SUMS)" in err
+    assert "no image files found" in err
+
+
+def test_the_table_prints_each_caveat_under_its_finding(site_gate_dir, tmp_path, monkeypatch, radassist_home,
+                                                        capsys):
+    """An adult film (PatientAge 054Y) through the pediatric bundled model: the age caveat is on the table,
+    under the file's row, as it is in the --json record."""
+    from tests.core.test_gate import synthetic_body
+    from tests.fixtures.dicom_factory import PATIENT, write_dicom
+
+    monkeypatch.setenv("RADASSIST_OOD_GATE", site_gate_dir)
+    assert PATIENT["PatientAge"] == "054Y"
+    adult = write_dicom(tmp_path / "adult.dcm", pixels=synthetic_body(7, shape=(300, 260)), bits_allocated=8,
+                        bits_stored=8, windows=[(128, 256)])
+    assert main(["predict", str(adult), "--json"]) == 0
+    (rec,) = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rec["status"] == "ok" and rec["notes"]
+    assert any("adult" in n for n in rec["notes"])
+
+    assert main(["predict", str(adult)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    (row,) = [i for i, x in enumerate(rows) if x.startswith("ok ") and "pneumonia" in x]
+    caveats = rows[row + 1:]
+    assert caveats == [f"{'':<9} ! {n}" for n in rec["notes"]]  # every note, in order, right under the row
+    assert any("adult (18 years or older)" in x for x in caveats)
+
+
+def test_predict_json_prints_no_litert_delegate_line(tmp_path):
+    """LiteRT's C++ runtime writes "INFO: Created TensorFlow Lite XNNPACK delegate" on fd 2 once per process:
+    a fresh process, so nothing earlier in the test session has used it up."""
+    import subprocess
+    import sys
+
+    png = tmp_path / "film.png"
+    cv2.imwrite(str(png), synthetic_body(3, shape=(300, 260)))
+    env = {"PATH": "/usr/bin:/bin", "RADASSIST_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "radassist", "predict", str(png), "--json"], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] in ("ok", "rejected")  # the models ran
+    assert "XNNPACK" not in proc.stderr and "INFO:" not in proc.stderr, proc.stderr
