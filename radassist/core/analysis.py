@@ -40,10 +40,17 @@ class Analysis:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     message: str = ""  # the refusal reason when rejected
+    #: label -> the notes (each also in ``notes``) that change how to read that finding: the population,
+    #: an unreliable lung outline, a heatmap mostly outside the lungs. Shown with the finding, not below.
+    caveats: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def accepted(self) -> bool:
         return self.status == "ok"
+
+    def caveats_for(self, label: str) -> tuple[str, ...]:
+        """The notes to read with finding ``label`` (empty when none)."""
+        return tuple(self.caveats.get(label, ()))
 
     def finding(self, label: str) -> Finding:
         for f in self.findings:
@@ -76,7 +83,8 @@ class Analysis:
             "lung_area": None if self.lung_mask is None else {
                 "pixels": int(self.lung_mask.area_px),
                 "cm2": None if self.lung_mask.area_cm2 is None else round(float(self.lung_mask.area_cm2), 2),
-                "label": self.lung_mask.area_label},
+                "label": self.lung_mask.area_label,
+                "outline_reliable": bool(getattr(self.lung_mask, "reliable", True))},
             "timings_ms": {k: round(float(v), 3) for k, v in self.timings_ms.items()},
             "notes": list(self.notes),
         }
@@ -248,7 +256,9 @@ def _analyze_many(pipeline: Pipeline, images: Sequence[Any], explain: bool) -> l
             continue
         p = preds[i]
         timings = {"render": t_render, "ood": t_gate, **p.timings_ms}
-        notes = list(base_notes) + population_notes(image, engine.package.card)
+        population = population_notes(image, engine.package.card)
+        notes = list(base_notes) + population
+        caveats: dict[str, list[str]] = {f.label: list(population) for f in p.findings}
         heatmaps: dict[str, Any] = {}
         lung_mask, shares = None, {}
         if explain:
@@ -259,20 +269,35 @@ def _analyze_many(pipeline: Pipeline, images: Sequence[Any], explain: bool) -> l
             t1 = time.perf_counter()
             lung_mask = segmenter.segment_u8(pictures[i], *_spacing(image))
             timings["lungs"] = (time.perf_counter() - t1) * 1000
-            if heatmaps:
-                from radassist.core.lungs import LOW_SHARE_MESSAGE, LOW_SHARE_WARNING, share_inside
-
-                shares = {lb: float(share_inside(h, lung_mask)) for lb, h in heatmaps.items()}
-                for lb, s in shares.items():
-                    if not heatmaps[lb].empty and s < LOW_SHARE_WARNING:
-                        notes.append(f"Only {s:.0%} of the {lb} heatmap lies inside the lungs. {LOW_SHARE_MESSAGE}")
+            shares = _lung_notes(lung_mask, heatmaps, notes, caveats)
         else:
             notes.append(pipeline.lungs_note or NO_LUNGS_NOTE)
         timings["total"] = sum(v for k, v in timings.items() if k != "total")
         out.append(replace(refused, status="ok", message="", findings=p.findings, heatmaps=heatmaps,
                            lung_mask=lung_mask, heatmap_in_lungs=shares,
-                           timings_ms={k: round(v, 3) for k, v in timings.items()}, notes=tuple(notes)))
+                           timings_ms={k: round(v, 3) for k, v in timings.items()}, notes=tuple(notes),
+                           caveats={lb: tuple(c) for lb, c in caveats.items() if c}))
     return out
+
+
+def _lung_notes(lung_mask: Any, heatmaps: dict[str, Any], notes: list[str],
+                caveats: dict[str, list[str]]) -> dict[str, float]:
+    """Heatmap shares inside the lungs; adds the lung caveats (an unreliable outline: every finding; a
+    heatmap mostly outside a plausible outline: that finding) to ``notes`` and ``caveats``."""
+    from radassist.core.lungs import LOW_SHARE_MESSAGE, LOW_SHARE_WARNING, share_inside
+
+    if lung_mask.problems:  # an implausible outline: said once, and with every finding
+        notes.append(lung_mask.note)
+        for cav in caveats.values():
+            cav.append(lung_mask.note)
+    shares = {lb: float(share_inside(h, lung_mask)) for lb, h in heatmaps.items()}
+    for lb, s in shares.items():
+        # the share of a wrong outline says nothing: no warning then (the outline's own note stands)
+        if not heatmaps[lb].empty and s < LOW_SHARE_WARNING and lung_mask.reliable:
+            note = f"Only {s:.0%} of the {lb} heatmap lies inside the lungs. {LOW_SHARE_MESSAGE}"
+            notes.append(note)
+            caveats.setdefault(lb, []).append(note)
+    return shares
 
 
 def _heatmaps(p: Prediction, engine: Engine, shape: tuple[int, int], notes: list[str]) -> dict[str, Any]:

@@ -16,8 +16,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: colormaps offered for overlays (OpenCV names)
-CMAPS = ("jet", "inferno")
+#: colormaps offered for overlays (OpenCV names), the default first. Perceptual maps (lightness rises
+#: monotonically with the value) come first; jet stays on offer for readers used to it, but its bright
+#: yellow/cyan bands invent edges the map does not have (docs/heatmaps.md)
+CMAPS = ("inferno", "viridis", "jet")
+DEFAULT_CMAP = CMAPS[0]
+#: why a negative call's heatmap is not drawn unless the reader asks for it (docs/heatmaps.md)
+NEGATIVE_CALL_HIDDEN = ("The AI call is negative: its heatmap is hidden by default, because a hot spot on a "
+                        "negative call looks like a lesion the model does not call.")
 #: a map whose positive part is below this share of its largest magnitude is treated as empty (noise)
 _EMPTY_RELATIVE = 1e-6
 
@@ -41,6 +47,15 @@ class Heatmap:
     def to_uint8(self) -> np.ndarray:
         """The raw map as 8-bit grayscale (what ``predict --heatmap-dir`` writes as ``<stem>_<label>.png``)."""
         return np.rint(self.values * 255.0).astype(np.uint8)
+
+
+def shown_by_default(positive: bool) -> bool:
+    """Whether a finding's heatmap is drawn without the reader asking: only for a positive call.
+
+    A CAM is normalised to its own maximum, so a negative call still has a "hottest" region; drawn, it
+    reads as a lesion the model did not call. The reader may still show it on purpose.
+    """
+    return bool(positive)
 
 
 def empty_heatmap(out_shape: tuple[int, int]) -> Heatmap:
@@ -86,14 +101,14 @@ def cam_to_heatmap(cam_hw: np.ndarray, out_shape: tuple[int, int]) -> Heatmap:
 def _colormap_rgb(values: np.ndarray, cmap: str) -> np.ndarray:
     import cv2
 
-    codes = {"jet": cv2.COLORMAP_JET, "inferno": cv2.COLORMAP_INFERNO}
+    codes = {"jet": cv2.COLORMAP_JET, "inferno": cv2.COLORMAP_INFERNO, "viridis": cv2.COLORMAP_VIRIDIS}
     if cmap not in codes:
         raise ValueError(f"unknown colormap {cmap!r}; use one of {', '.join(CMAPS)}")
     u8 = np.rint(np.clip(values, 0.0, 1.0) * 255.0).astype(np.uint8)
     return cv2.cvtColor(cv2.applyColorMap(u8, codes[cmap]), cv2.COLOR_BGR2RGB)
 
 
-def colorize(heatmap: Heatmap, cmap: str = "jet") -> np.ndarray:
+def colorize(heatmap: Heatmap, cmap: str = DEFAULT_CMAP) -> np.ndarray:
     """RGBA uint8 (H, W, 4) for an overlay layer: colour from the colormap, alpha proportional to the value,
     so regions that did not influence the model stay transparent (the GUI multiplies in its opacity)."""
     rgb = _colormap_rgb(heatmap.values, cmap)
@@ -101,7 +116,7 @@ def colorize(heatmap: Heatmap, cmap: str = "jet") -> np.ndarray:
     return np.dstack([rgb, alpha])
 
 
-def blend(gray_u8: np.ndarray, heatmap: Heatmap, alpha: float = 0.4, cmap: str = "jet") -> np.ndarray:
+def blend(gray_u8: np.ndarray, heatmap: Heatmap, alpha: float = 0.4, cmap: str = DEFAULT_CMAP) -> np.ndarray:
     """RGB uint8 image with the heatmap blended over the grayscale image (``<stem>_<label>_overlay.png``).
 
     Per-pixel weight ``alpha * value``, as the GUI draws :func:`colorize` at opacity ``alpha``; a heatmap of

@@ -47,21 +47,25 @@ def app_icon():
 
 
 def apply_theme(app) -> None:
-    """A dark Fusion palette, as reading-room viewers use: the UI must not outshine the image."""
+    """A dark Fusion palette, as reading-room viewers use: the UI must not outshine the image. The colours
+    are ``gui.palette``'s (each text colour checked for WCAG AA contrast on its background)."""
     from PySide6.QtGui import QColor, QPalette
     from PySide6.QtWidgets import QStyleFactory
+
+    from radassist.gui import palette as c
 
     app.setStyle(QStyleFactory.create("Fusion"))
     p = QPalette()
     role, group = QPalette.ColorRole, QPalette.ColorGroup
-    for r, c in ((role.Window, "#2b2f33"), (role.WindowText, "#e6e6e6"), (role.Base, "#1e2124"),
-                 (role.AlternateBase, "#262a2e"), (role.ToolTipBase, "#3a3f44"), (role.ToolTipText, "#f0f0f0"),
-                 (role.Text, "#e6e6e6"), (role.Button, "#33383d"), (role.ButtonText, "#e6e6e6"),
-                 (role.BrightText, "#ff6b6b"), (role.Link, "#4fc3b0"), (role.Highlight, "#18a58f"),
-                 (role.HighlightedText, "#ffffff"), (role.PlaceholderText, "#8a9096")):
-        p.setColor(r, QColor(c))
+    for r, colour in ((role.Window, c.WINDOW), (role.WindowText, c.TEXT), (role.Base, c.BASE),
+                      (role.AlternateBase, c.ALTERNATE_BASE), (role.ToolTipBase, c.TOOLTIP),
+                      (role.ToolTipText, c.TOOLTIP_TEXT), (role.Text, c.TEXT), (role.Button, c.BUTTON),
+                      (role.ButtonText, c.TEXT), (role.BrightText, c.BRIGHT_TEXT), (role.Link, c.LINK),
+                      (role.Highlight, c.HIGHLIGHT), (role.HighlightedText, c.HIGHLIGHTED_TEXT),
+                      (role.PlaceholderText, c.PLACEHOLDER_TEXT)):
+        p.setColor(r, QColor(colour))
     for r in (role.WindowText, role.Text, role.ButtonText):
-        p.setColor(group.Disabled, r, QColor("#6f757b"))
+        p.setColor(group.Disabled, r, QColor(c.DISABLED_TEXT))
     app.setPalette(p)
 
 

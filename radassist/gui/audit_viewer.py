@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from radassist.gui import palette
 from radassist.gui.review_panel import local_time
 
 #: records fetched per page (newest first); "Older records" fetches the next page
@@ -172,7 +173,7 @@ class AuditViewer(QDialog):
             page = self.store.query(**self.filters(), newest_first=True, limit=self.page_size,
                                     before_sequence=before)
         except Exception as exc:  # noqa: BLE001 - a RadAssistError (store unreachable) is shown in words
-            self.summary.setText(f"<span style='color:#b00020'>Cannot read the audit trail: "
+            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>Cannot read the audit trail: "
                                  f"{html.escape(str(exc))}</span>")
             if self._on_error is not None:
                 self._on_error(exc)
@@ -206,12 +207,12 @@ class AuditViewer(QDialog):
         try:
             result = self.store.verify()
         except Exception as exc:  # noqa: BLE001
-            self.summary.setText(f"<span style='color:#b00020'>Cannot verify: {html.escape(str(exc))}</span>")
+            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>Cannot verify: {html.escape(str(exc))}</span>")
             return None
         if result.ok:
             self.summary.setText(f"<b>Chain intact:</b> {result.count} record(s) verified.")
         else:
-            self.summary.setText(f"<span style='color:#b00020'><b>Chain broken</b> at record "
+            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'><b>Chain broken</b> at record "
                                  f"{result.first_bad_sequence}: {html.escape(result.reason)}</span>")
         return result
 
@@ -232,7 +233,7 @@ class AuditViewer(QDialog):
             with open(path, "w", encoding="utf-8", newline="") as out:
                 n = self.store.export(out, fmt, **filters)
         except Exception as exc:  # noqa: BLE001 - disk or store problems are shown in words
-            self.summary.setText(f"<span style='color:#b00020'>Export failed: {html.escape(str(exc))}</span>")
+            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>Export failed: {html.escape(str(exc))}</span>")
             return None
         self.summary.setText(f"Exported {n} record(s) to {html.escape(str(path))}.")
         if self._on_export is not None:

@@ -2,8 +2,10 @@
 
 Per finding: the calibrated probability, the operating threshold and the call (positive/negative), with
 the model id/version and the device that ran it. An image the out-of-distribution gate refuses shows the
-reason and no probability at all. Warnings: an image that looks inverted, and a heatmap that mostly lies
-outside the lungs (a known shortcut: the model may be reading text markers or borders).
+reason and no probability at all. A caveat that changes how to read a finding (core's
+``Analysis.caveats``: the population, an unreliable lung outline, a heatmap mostly outside the lungs; an
+image that looks inverted) is shown directly under the findings, bold, in the warning colour, and marks
+the call it belongs to; the other notes follow below the model line.
 """
 
 from __future__ import annotations
@@ -19,14 +21,17 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
+    QStyle,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-POSITIVE_COLOUR = QColor(190, 30, 30)
-NEGATIVE_COLOUR = QColor(30, 120, 50)
+from radassist.gui import palette
+
+POSITIVE_COLOUR = QColor(palette.POSITIVE_CALL)
+NEGATIVE_COLOUR = QColor(palette.NEGATIVE_CALL)
 INVERTED_WARNING = ("This image looks inverted (a negative). Check the grey levels: the findings may not be "
                     "reliable on an inverted image.")
 
@@ -55,6 +60,8 @@ class FindingsView:
     ood_checked: bool = True
     #: the analysis's own notes (low heatmap share inside the lungs, no salient region, no gate, ...)
     notes: tuple[str, ...] = ()
+    #: label -> the notes that change how to read that finding (core's ``Analysis.caveats``)
+    caveats: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def percent(p: float) -> str:
@@ -98,13 +105,17 @@ def view_of(analysis: Any) -> FindingsView:
     empty = tuple(label for label, h in heatmaps_of(analysis).items() if bool(_attr(h, "empty", default=False)))
     mask = lung_mask_of(analysis)
     area = str(_attr(mask, "area_label", default="") or "") if mask is not None else ""
+    if area and not bool(_attr(mask, "reliable", default=True)):
+        area += " (lung outline unreliable: not a measurement)"
     reason = str(_attr(analysis, "message", default="") or (_attr(ood, "reason", default="") if ood else "") or "")
     return FindingsView(refused=not accepted, reason=reason,
                         inverted=bool(_attr(ood, "inverted", default=False)) if ood else False,
                         findings=() if not accepted else findings, model=dict(model),
                         device=str(_attr(analysis, "device", default="") or ""), shares=shares,
                         empty_heatmaps=empty, lung_area=area, ood_checked=ood is not None,
-                        notes=tuple(str(n) for n in (_attr(analysis, "notes", default=()) or ())))
+                        notes=tuple(str(n) for n in (_attr(analysis, "notes", default=()) or ())),
+                        caveats={str(k): tuple(str(x) for x in v)
+                                 for k, v in (_attr(analysis, "caveats", default={}) or {}).items()})
 
 
 def fit_table_height(table: QTableWidget) -> None:
@@ -140,15 +151,21 @@ class FindingsPanel(QWidget):
         self.table.horizontalHeaderItem(4).setToolTip("Share of the heatmap that lies inside the lungs")
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        # directly under the calls, as prominent as they are: what changes how to read them
+        self.caveats = QLabel(self)
+        self.caveats.setWordWrap(True)
+        self.caveats.setTextFormat(Qt.TextFormat.RichText)
+        self.caveats.setStyleSheet(f"{palette.WARNING_STYLE} font-weight: bold;")
+        self.caveats.setAccessibleName("Caveats for these findings")
         self.model_label = QLabel(self)
         self.model_label.setWordWrap(True)
         self.warnings = QLabel(self)
         self.warnings.setWordWrap(True)
         self.warnings.setTextFormat(Qt.TextFormat.RichText)
-        self.warnings.setStyleSheet("color: #a05000;")
+        self.warnings.setStyleSheet(palette.WARNING_STYLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        for w in (self.status, self.busy, self.table, self.model_label, self.warnings):
+        for w in (self.status, self.busy, self.table, self.caveats, self.model_label, self.warnings):
             layout.addWidget(w)
         layout.addStretch(1)
         self.view: FindingsView | None = None
@@ -162,6 +179,8 @@ class FindingsPanel(QWidget):
         self.table.setRowCount(0)
         self.table.hide()
         self.model_label.clear()
+        self.caveats.clear()
+        self.caveats.hide()
         self.warnings.clear()
         self.warnings.hide()
 
@@ -200,8 +219,11 @@ class FindingsPanel(QWidget):
         else:
             self.status.setText("<b>AI findings</b> — decision support, to be confirmed by the reader.")
             self._fill_table(v)
-        warnings.extend(v.notes)  # core's words: low heatmap share inside the lungs, no salient region, ...
-        if v.inverted:
+            self._show_caveats(v)
+        shown = {c for cs in v.caveats.values() for c in cs} if not v.refused else set()
+        # core's words: no salient region, no gate, ... (the caveats are already under the calls)
+        warnings.extend(n for n in v.notes if n not in shown)
+        if v.inverted and v.refused:
             warnings.insert(0, INVERTED_WARNING)
         warnings.extend(notes)
         if v.lung_area and not v.refused:
@@ -210,6 +232,22 @@ class FindingsPanel(QWidget):
             self.warnings.setText("<br>".join(f"⚠ {html.escape(w)}" for w in warnings))
             self.warnings.show()
         return v
+
+    def _show_caveats(self, v: FindingsView) -> None:
+        """Each finding's caveats, under the calls: a caveat shared by every finding is said once."""
+        labels = [f.label for f in v.findings]
+        every = [c for c in v.caveats.get(labels[0], ()) if all(c in v.caveats.get(lb, ()) for lb in labels)] \
+            if labels else []
+        lines = [f"⚠ Read {'this call' if len(labels) == 1 else 'these calls'} with care: {html.escape(INVERTED_WARNING)}"] \
+            if v.inverted else []
+        lines += [f"⚠ Read {'this call' if len(labels) == 1 else 'these calls'} with care: {html.escape(c)}"
+                  for c in every]
+        for lb in labels:
+            lines += [f"⚠ Read the {html.escape(lb)} call with care: {html.escape(c)}"
+                      for c in v.caveats.get(lb, ()) if c not in every]
+        if lines:
+            self.caveats.setText("<br>".join(lines))
+            self.caveats.show()
 
     def _fill_table(self, v: FindingsView) -> None:
         self.table.setRowCount(len(v.findings))
@@ -227,6 +265,10 @@ class FindingsPanel(QWidget):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
+                    cav = ((INVERTED_WARNING,) if v.inverted else ()) + v.caveats.get(f.label, ())
+                    if cav:  # the call itself carries the mark: its caveat is right under the table
+                        item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+                        item.setToolTip("\n\n".join(cav))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         fit_table_height(self.table)
@@ -239,7 +281,8 @@ class FindingsPanel(QWidget):
 
     def text(self) -> str:
         """Everything the panel says, as plain text (tests, screen readers)."""
-        parts = [self.status.text(), self.model_label.text(), self.warnings.text()]
+        parts = [self.status.text()]
         for r in range(self.table.rowCount()):
             parts.append(" | ".join(self.cell_text(r, c) for c in range(self.table.columnCount())))
+        parts += [self.caveats.text(), self.model_label.text(), self.warnings.text()]
         return "\n".join(p for p in parts if p)

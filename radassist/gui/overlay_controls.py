@@ -2,8 +2,11 @@
 
 The heatmap layer shows the regions that most influenced the model (a colormap whose alpha follows the
 map, times an opacity slider); the lungs layer is a contour or a fill with its own toggle and opacity.
-Ctrl+H and Ctrl+L toggle them. Turning a heatmap on for an image emits ``heatmap_shown`` so the
-assistant can audit that the reader saw it. "Save image with overlays…" writes the view as a PNG.
+Ctrl+H and Ctrl+L toggle them; the buttons look pressed while on and the legend under them says what is
+drawn. A negative call's heatmap is not drawn unless the reader asks (``core.explain.shown_by_default``),
+and an outline core calls unreliable is drawn dashed in the warning colour with core's reason. Turning a
+heatmap on for an image emits ``heatmap_shown`` so the assistant can audit that the reader saw it.
+"Save image with overlays…" writes the view as a PNG.
 """
 
 from __future__ import annotations
@@ -24,13 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from radassist.gui import palette
 from radassist.gui.findings_panel import heatmaps_of, lung_mask_of
 
 LEGEND = "Regions that most influenced the model — not a lesion outline"
+#: a pressed toggle must look pressed on the dark theme (Fusion's sunken look alone is faint there)
+TOGGLE_STYLE = (f"QToolButton {{ padding: 3px 8px; }} QToolButton:checked {{ background: {palette.HIGHLIGHT}; "
+                f"color: {palette.HIGHLIGHTED_TEXT}; font-weight: bold; }}")
 HEATMAP_PREFIX = "heatmap:"
 LUNGS_LAYER = "lungs"
 LUNG_STYLES = ("Contour", "Fill")
 LUNG_RGB = (0, 210, 255)  # cyan: apart from every colour of the jet/inferno maps' low end
+UNRELIABLE_LUNG_RGB = tuple(int(palette.WARNING_TEXT[i:i + 2], 16) for i in (1, 3, 5))  # amber, dashed
 DEFAULT_HEATMAP_OPACITY = 0.5
 DEFAULT_LUNG_OPACITY = 0.8
 
@@ -45,7 +53,7 @@ def layer_step(shape: tuple[int, int], max_side: int = LAYER_MAX_SIDE) -> int:
     return max(1, -(-max(int(shape[0]), int(shape[1])) // max_side))
 
 
-def heatmap_rgba(heatmap: Any, cmap: str = "jet"):
+def heatmap_rgba(heatmap: Any, cmap: str = "inferno"):
     """RGBA uint8 for a heatmap layer (core.explain.colorize: alpha follows the map), display-sized."""
     import numpy as np
 
@@ -57,8 +65,9 @@ def heatmap_rgba(heatmap: Any, cmap: str = "jet"):
     return colorize(heatmap, cmap)
 
 
-def lung_rgba(mask: Any, style: str = "Contour"):
-    """RGBA uint8 for the lungs layer: an outline a few pixels wide, or a translucent fill; display-sized."""
+def lung_rgba(mask: Any, style: str = "Contour", *, reliable: bool = True):
+    """RGBA uint8 for the lungs layer: an outline a few pixels wide, or a translucent fill; display-sized.
+    An unreliable mask is always a dashed amber outline: it must not look like the lungs."""
     import cv2
     import numpy as np
 
@@ -67,6 +76,18 @@ def lung_rgba(mask: Any, style: str = "Contour"):
     m = np.ascontiguousarray(m[::step, ::step]).view(np.uint8)
     h, w = m.shape
     rgba = np.zeros((h, w, 4), np.uint8)
+    if not reliable:
+        contours, _ = cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        thickness = max(2, round(max(h, w) / 350))
+        dash = max(6, round(max(h, w) / 60))
+        for c in contours:
+            pts = c[:, 0, :]
+            for start in range(0, len(pts), 2 * dash):  # every other run of contour points
+                seg = pts[start:start + dash + 1]
+                if len(seg) > 1:
+                    cv2.polylines(rgba, [seg.reshape(-1, 1, 2)], False, (*UNRELIABLE_LUNG_RGB, 255), thickness,
+                                  lineType=cv2.LINE_AA)
+        return rgba
     if style == "Fill":
         rgba[..., :3] = LUNG_RGB
         rgba[..., 3] = m * np.uint8(110)
@@ -93,6 +114,8 @@ class OverlayControls(QWidget):
         self._layers: dict[tuple[str, str], Any] = {}  # (label, cmap) -> rgba, for the current image
         self._uploaded: dict[str, str] = {}  # label -> colormap of the layer on the view
         self._seen: set[str] = set()  # labels whose heatmap the reader has seen on this image
+        self._positive: dict[str, bool] = {}  # label -> the AI call, for the negative-call rule
+        self._lung_note = ""  # core's "Lung outline unreliable: ..." for the current mask
 
         self.act_heatmap = QAction("Show &Heatmap", self)
         self.act_heatmap.setCheckable(True)
@@ -104,6 +127,10 @@ class OverlayControls(QWidget):
         self.act_lungs.setShortcut(QKeySequence("Ctrl+L"))
         self.act_lungs.setStatusTip("Show the lung segmentation (Ctrl+L)")
         self.act_lungs.toggled.connect(self._apply_lungs)
+        self.act_negative = QAction("Show Heatmap for a &Negative Call", self)
+        self.act_negative.setCheckable(True)
+        self.act_negative.setStatusTip("Draw the heatmap even though the AI call is negative (this image only)")
+        self.act_negative.toggled.connect(self._apply_heatmap)
         self.act_save = QAction("Save Image with &Overlays…", self)
         self.act_save.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.act_save.setStatusTip("Save the image as shown, with the visible overlays, as a PNG")
@@ -113,7 +140,11 @@ class OverlayControls(QWidget):
 
         self.heatmap_button = QToolButton(self)
         self.heatmap_button.setDefaultAction(self.act_heatmap)
-        self.heatmap_button.setText("Heatmap")
+        self.heatmap_button.setStyleSheet(TOGGLE_STYLE)
+        self.negative_button = QToolButton(self)
+        self.negative_button.setDefaultAction(self.act_negative)
+        self.negative_button.setText("Show anyway")
+        self.negative_button.setStyleSheet(TOGGLE_STYLE)
         self.finding = QComboBox(self)
         self.finding.setToolTip("Which finding's heatmap")
         self.finding.currentTextChanged.connect(lambda _t: self._apply_heatmap())
@@ -124,11 +155,16 @@ class OverlayControls(QWidget):
         self.heatmap_opacity.valueChanged.connect(self._heatmap_opacity_changed)
         self.legend = QLabel(LEGEND, self)
         self.legend.setWordWrap(True)
-        self.legend.setStyleSheet("font-style: italic;")
+        self.legend.setAccessibleName("Heatmap legend")
+        self.colour_bar = QLabel(self)  # the colormap, low (left) to high (right)
+        self.colour_bar.setToolTip("Colour scale: left = little influence, right = most influence")
+        self.lung_legend = QLabel(self)
+        self.lung_legend.setWordWrap(True)
+        self.lung_legend.setAccessibleName("Lung outline legend")
 
         self.lungs_button = QToolButton(self)
         self.lungs_button.setDefaultAction(self.act_lungs)
-        self.lungs_button.setText("Lungs")
+        self.lungs_button.setStyleSheet(TOGGLE_STYLE)
         self.lung_style = QComboBox(self)
         self.lung_style.addItems(list(LUNG_STYLES))
         self.lung_style.currentTextChanged.connect(lambda _t: self._apply_lungs())
@@ -142,21 +178,80 @@ class OverlayControls(QWidget):
         heat_row.addWidget(self.heatmap_button)
         heat_row.addWidget(self.finding, 1)
         heat_row.addWidget(self.cmap)
+        heat_row.addWidget(self.negative_button)
         lung_row = QHBoxLayout()
         lung_row.addWidget(self.lungs_button)
         lung_row.addWidget(self.lung_style, 1)
         form = QFormLayout()
         form.addRow(heat_row)
         form.addRow("Opacity", self.heatmap_opacity)
+        form.addRow(self.colour_bar)
         form.addRow(self.legend)
         form.addRow(lung_row)
         form.addRow("Opacity", self.lung_opacity)
+        form.addRow(self.lung_legend)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
         layout.addWidget(self.note)
         layout.addStretch(1)
+        self.act_heatmap.toggled.connect(self._update_toggle_texts)
+        self.act_lungs.toggled.connect(self._update_toggle_texts)
         self.clear()
+
+    def _update_toggle_texts(self, *_: Any) -> None:
+        """The buttons say their state in words too (a pressed look alone is easy to miss)."""
+        self.heatmap_button.setText(f"Heatmap: {'on' if self.act_heatmap.isChecked() else 'off'}")
+        self.lungs_button.setText(f"Lungs: {'on' if self.act_lungs.isChecked() else 'off'}")
+        self._update_legends()
+
+    def _update_legends(self) -> None:
+        """Say what the view shows: which heatmap, on which scale, or why none; the outline and its trust."""
+        label = self.selected_label
+        if not self._heatmaps:
+            heat = "No heatmap for this image."
+        elif not self.act_heatmap.isChecked():
+            heat = "Heatmap off (Ctrl+H). " + LEGEND + "."
+        elif not self._heatmap_allowed(label):
+            from radassist.core.explain import NEGATIVE_CALL_HIDDEN
+
+            heat = NEGATIVE_CALL_HIDDEN + " Use “Show anyway” to draw it."
+        else:
+            heat = (f"Showing the {label} heatmap ({self.cmap.currentText()}: dark = little influence, "
+                    f"bright = most). {LEGEND}.")
+        self.legend.setText(heat)
+        self.colour_bar.setVisible(bool(self._heatmaps) and self.act_heatmap.isChecked()
+                                   and self._heatmap_allowed(label))
+        if self._mask is None:
+            lungs, style = "No lung outline for this image.", ""
+        elif self._lung_note:
+            lungs = self._lung_note + (" Drawn dashed in amber." if self.act_lungs.isChecked() else "")
+            style = f"{palette.WARNING_STYLE} font-weight: bold;"
+        elif self.act_lungs.isChecked():
+            lungs, style = "Lung outline shown in cyan (the lung model's segmentation).", ""
+        else:
+            lungs, style = "Lung outline off (Ctrl+L).", ""
+        self.lung_legend.setText(lungs)
+        self.lung_legend.setStyleSheet(style)
+        negative = bool(self._heatmaps) and label in self._positive and not self._positive[label]
+        self.negative_button.setVisible(negative)
+
+    def _heatmap_allowed(self, label: str) -> bool:
+        from radassist.core.explain import shown_by_default
+
+        return shown_by_default(self._positive.get(label, True)) or self.act_negative.isChecked()
+
+    def _update_colour_bar(self) -> None:
+        import numpy as np
+        from PySide6.QtGui import QImage, QPixmap
+
+        from radassist.core.explain import Heatmap, colorize
+
+        ramp = np.tile(np.linspace(0.0, 1.0, 160, dtype=np.float32), (10, 1))
+        rgba = colorize(Heatmap(ramp, False, None), self.cmap.currentText() or "inferno").copy()
+        rgba[..., 3] = 255
+        img = QImage(rgba.data, 160, 10, 640, QImage.Format.Format_RGBA8888).copy()
+        self.colour_bar.setPixmap(QPixmap.fromImage(img))
 
     def _slider(self, value: float, tip: str) -> QSlider:
         s = QSlider(Qt.Orientation.Horizontal, self)
@@ -173,11 +268,16 @@ class OverlayControls(QWidget):
             if name.startswith(HEATMAP_PREFIX) or name == LUNGS_LAYER:
                 self.view.set_overlay(name, None)
         self._heatmaps, self._mask, self._layers, self._uploaded, self._seen = {}, None, {}, {}, set()
+        self._positive, self._lung_note = {}, ""
+        self.act_negative.blockSignals(True)
+        self.act_negative.setChecked(False)  # "show anyway" is for one image, never carried to the next
+        self.act_negative.blockSignals(False)
         self.finding.blockSignals(True)
         self.finding.clear()
         self.finding.blockSignals(False)
         self._update_enabled()
         self.note.setText("")
+        self._update_toggle_texts()
 
     def set_analysis(self, analysis: Any) -> None:
         """Layers for a new analysis (the toggles keep their state, so a reader can leave them on)."""
@@ -191,6 +291,10 @@ class OverlayControls(QWidget):
         self._heatmaps = {k: h for k, h in heatmaps_of(analysis).items() if not getattr(h, "empty", False)}
         mask = lung_mask_of(analysis)
         self._mask = getattr(mask, "mask", mask) if mask is not None else None
+        self._lung_note = str(getattr(mask, "note", "") or "") if mask is not None else ""
+        self._positive = {str(getattr(f, "label", "")): bool(getattr(f, "positive", True))
+                          for f in (getattr(analysis, "findings", ()) or ())}
+        self._update_colour_bar()
         self.finding.blockSignals(True)
         self.finding.addItems(list(self._heatmaps))
         self.finding.blockSignals(False)
@@ -203,6 +307,7 @@ class OverlayControls(QWidget):
         self._update_enabled()
         self._apply_heatmap()
         self._apply_lungs()
+        self._update_legends()
 
     def _update_enabled(self) -> None:
         has_heat, has_lungs = bool(self._heatmaps), self._mask is not None
@@ -224,10 +329,13 @@ class OverlayControls(QWidget):
     def _apply_heatmap(self, *_: Any) -> None:
         on = self.act_heatmap.isChecked()
         label, cmap = self.selected_label, self.cmap.currentText()
+        if self._heatmaps:
+            self._update_colour_bar()
+            self._update_legends()
         for name in self.view.overlay_names():
             if name.startswith(HEATMAP_PREFIX) and name != HEATMAP_PREFIX + label:
                 self.view.set_overlay_visible(name, False)
-        if not on or label not in self._heatmaps:
+        if not on or label not in self._heatmaps or not self._heatmap_allowed(label):
             self.view.set_overlay_visible(HEATMAP_PREFIX + label, False)
             return
         key = (label, cmap)
@@ -255,7 +363,7 @@ class OverlayControls(QWidget):
         style = self.lung_style.currentText()
         key = ("__lungs__", style)
         if key not in self._layers:
-            self._layers[key] = lung_rgba(self._mask, style)
+            self._layers[key] = lung_rgba(self._mask, style, reliable=not self._lung_note)
         self.view.set_overlay(LUNGS_LAYER, self._layers[key], self.lung_opacity.value() / 100.0, True)
 
     # --- export --------------------------------------------------------------------------------------

@@ -227,3 +227,39 @@ def test_flags_beat_the_settings(tmp_path):
     p = Pipeline.load(Settings(device="gpu", model=str(tmp_path / "nothing-here")),
                       model=str(exported_classifier()), device="cpu")
     assert p.engine.device == "cpu" and p.engine.package.root == exported_classifier().resolve()
+
+
+def test_caveats_that_change_how_to_read_a_finding_are_named_per_finding():
+    """The shipped classifier on RG1 (an adult; the card is for children): the population note is a caveat
+    of every finding, and each caveat is also one of the record's notes."""
+    from radassist.core.image import load_image
+    from tests.conftest import shared_path
+
+    a = Pipeline(Engine(device="cpu"), None, _lungs()).analyze(load_image(
+        shared_path("data", "dicom_cr_chest", "RG1_UNCR.dcm")))
+    for f in a.findings:
+        cav = a.caveats_for(f.label)
+        assert any("adult" in c for c in cav) and set(cav) <= set(a.notes)
+    assert a.caveats_for("no-such-finding") == ()
+
+
+def test_an_unreliable_lung_outline_is_a_note_a_caveat_and_in_the_record():
+    """A real portable film on which the bundled lung model loses most of one lung."""
+    import cv2
+
+    from radassist.core.lungs import UNRELIABLE_PREFIX
+    from tests.conftest import shared_path
+
+    film = cv2.imread(str(shared_path("data", "adult_cxr", "images", "00001986_007.jpg")), cv2.IMREAD_GRAYSCALE)
+    a = Pipeline(Engine(device="cpu"), None, _lungs()).analyze(film)
+    assert a.accepted and not a.lung_mask.reliable
+    notes = [n for n in a.notes if n.startswith(UNRELIABLE_PREFIX)]
+    assert len(notes) == 1 and "sliver" in notes[0]
+    assert all(notes[0] in a.caveats_for(f.label) for f in a.findings)
+    assert not any("lies inside the lungs" in n for n in a.notes)  # a share of a wrong outline says nothing
+    rec = a.to_record()
+    assert rec["lung_area"]["outline_reliable"] is False and notes[0] in rec["notes"]
+    ok = Pipeline(Engine(device="cpu"), None, _lungs()).analyze(cv2.imread(str(shared_path(
+        "data", "lung_masks", "images", "JPCNN033.png")), cv2.IMREAD_GRAYSCALE))
+    assert ok.lung_mask.reliable and ok.to_record()["lung_area"]["outline_reliable"] is True
+    assert not any(n.startswith(UNRELIABLE_PREFIX) for n in ok.notes)

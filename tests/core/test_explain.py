@@ -60,7 +60,7 @@ def test_heatmap_to_uint8_is_the_raw_map_in_8_bit():
 
 
 # --- colorize / blend ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("cmap", ["jet", "inferno"])
+@pytest.mark.parametrize("cmap", ["jet", "inferno", "viridis"])
 def test_colorize_gives_rgba_with_alpha_proportional_to_the_value(cmap):
     hm = cam_to_heatmap(np.array([[0.0, 1.0], [0.5, 0.25]]), (2, 2))
     rgba = colorize(hm, cmap)
@@ -85,7 +85,7 @@ def test_blend_leaves_the_image_untouched_where_the_heatmap_is_zero_and_tints_wh
     values = np.zeros((60, 80), np.float32)
     values[:30, :40] = 1.0
     hm = Heatmap(values, False, (0, 0))
-    out = blend(gray, hm, alpha=0.5)
+    out = blend(gray, hm, alpha=0.5, cmap="jet")
     assert out.shape == (60, 80, 3) and out.dtype == np.uint8
     assert (out[40:, 50:] == 100).all()
     r, g, b = (int(v) for v in out[10, 10])
@@ -239,3 +239,27 @@ def test_grad_cam_finds_the_backbone_by_itself_and_accepts_a_nested_layer(classi
     assert np.array_equal(auto.values, named.values)
     inner = gradcam.grad_cam(classifier, x, 0, layer="backbone/block_16_project")
     assert inner.values.shape == (224, 224) and not np.isnan(inner.values).any()
+
+
+# --- defaults: a perceptual colormap, and no heatmap drawn for a negative call -------------------------
+def _lightness(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.cvtColor(rgb.reshape(1, -1, 3).astype(np.uint8), cv2.COLOR_RGB2LAB)[0, :, 0].astype(int)
+
+
+def test_the_default_colormap_is_perceptual_its_lightness_rises_with_the_value():
+    assert explain.CMAPS[0] == explain.DEFAULT_CMAP and explain.DEFAULT_CMAP != "jet"
+    ramp = Heatmap(np.linspace(0.0, 1.0, 256, dtype=np.float32)[None, :], False, (0, 255))
+    default = _lightness(colorize(ramp)[0, :, :3])
+    assert np.all(np.diff(default) >= -1) and default[-1] - default[0] > 150  # monotonic, dark -> bright
+    jet = _lightness(colorize(ramp, "jet")[0, :, :3])
+    assert jet.max() - jet[-1] > 30  # jet is not: its brightest band sits mid-scale, its top is darker
+    gray = np.full((4, 4), 50, np.uint8)
+    hot = Heatmap(np.ones((4, 4), np.float32), False, (0, 0))
+    assert np.array_equal(blend(gray, hot), blend(gray, hot, cmap=explain.DEFAULT_CMAP))
+
+
+def test_a_negative_calls_heatmap_is_not_shown_by_default():
+    assert explain.shown_by_default(True) and not explain.shown_by_default(False)
+    assert "negative" in explain.NEGATIVE_CALL_HIDDEN and "lesion" in explain.NEGATIVE_CALL_HIDDEN
