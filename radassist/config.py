@@ -252,6 +252,8 @@ class Settings:
     #: overlay layers on when an image's analysis arrives (the reader switches either off; remembered)
     show_heatmap: bool = True
     show_lungs: bool = True
+    #: sign-off asks for the OS login's password again (PAM on Linux, the ``pam`` extra); never stored
+    sign_off_password: bool = False
     #: what was wrong in the file or the environment when these were loaded (each replaced by its default);
     #: not a setting: never saved, not compared
     problems: tuple[str, ...] = field(default=(), compare=False, repr=False)

@@ -12,7 +12,8 @@ The GUI's findings panel and ``radassist review`` both drive this class, so they
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +21,7 @@ from radassist.core.audit import events as ev
 from radassist.core.audit.events import AuditEvent, AuditRecord, strip_patient
 from radassist.core.audit.outbox import Outbox
 from radassist.core.audit.store import AuditStore
-from radassist.core.errors import AuditError, AuditWriteError, ReviewError
+from radassist.core.errors import AuditError, ReviewError
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class Decision:
     """One review step as the history shows it."""
 
     kind: str  # an event type from DECISION_EVENTS
-    user: str
+    user: str  # the display name
     timestamp: str
     event_id: str
     label: str = ""
@@ -44,6 +45,8 @@ class Decision:
     note: str = ""
     sequence: int | None = None  # None while not yet saved
     superseded: bool = False
+    #: the OS login behind ``user`` ("" for records written before 0.3)
+    os_user: str = ""
 
     @property
     def saved(self) -> bool:
@@ -55,7 +58,12 @@ class Decision:
         return cls(kind=event.event_type, user=event.user, timestamp=event.timestamp, event_id=event.event_id,
                    label=str(d.get("label", "")), value=str(d.get("value", "")),
                    ai_value=str(d.get("ai_value", "")), previous=event.previous, reason=event.reason,
-                   note=str((event.details or {}).get("note", "")), sequence=sequence)
+                   note=str((event.details or {}).get("note", "")), sequence=sequence, os_user=event.os_user)
+
+    @property
+    def signer(self) -> str:
+        """Who, as the history shows it: the display name and, when it differs, the OS login."""
+        return self.user if not self.os_user or self.os_user == self.user else f"{self.user} ({self.os_user})"
 
 
 def mark_superseded(decisions: Iterable[Decision]) -> list[Decision]:
@@ -89,6 +97,41 @@ def current_values(decisions: Iterable[Decision]) -> dict[str, Decision]:
         if d.kind in (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED):
             cur[d.label] = d
     return cur
+
+
+def open_failure_event(path: str | os.PathLike[str], exc: BaseException, user: str) -> AuditEvent:
+    """The ``image_open_failed`` event: a digest of the path and the error's class and code, nothing the
+    file name or the header could reveal about the patient."""
+    from radassist.core.audit import new_event
+    from radassist.core.image.failures import path_digest
+
+    return new_event(ev.IMAGE_OPEN_FAILED, user=user,
+                     details={"path_digest": path_digest(path), "error": type(exc).__name__,
+                              "code": str(getattr(exc, "code", "") or "")})
+
+
+#: the PAM service a sign-off password is checked against (the system's own login rules)
+PAM_SERVICE = "login"
+
+
+def check_os_password(login: str, password: str) -> None:
+    """Re-authenticate ``login`` with its OS password; ReviewError when refused. The password goes
+    straight to PAM (Linux, the ``pam`` extra) and is never stored, logged or put in an event."""
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        raise ReviewError("Sign-off with the OS password is supported on Linux (PAM) only.",
+                          hint="Turn the setting sign_off_password off on this workstation.")
+    try:
+        import pam
+    except ImportError as exc:
+        raise ReviewError("Sign-off with the OS password needs python-pam.",
+                          hint="Install it with: pip install 'radassist[pam]'.") from exc
+    checker = pam.PamAuthenticator()
+    if not password or not checker.authenticate(login, password, service=PAM_SERVICE):
+        log.warning("sign-off refused: the OS password was not accepted")
+        raise ReviewError(f"The password for {login} was not accepted: not signed off.",
+                          hint="Type the password of the operating-system login shown.")
 
 
 def identity_of(image: Any) -> dict[str, str]:
@@ -157,15 +200,19 @@ def _as_value(present: bool | str) -> str:
 class Review:
     """The review of one analysed image by one reviewer.
 
-    ``sink`` is an ``Outbox`` (or a store, wrapped in one). When a write fails the step is still taken,
-    shown by ``unsaved()``, and the ``AuditWriteError`` propagates so the UI can tell the user; the outbox
-    retries it (``retry()``).
+    ``sink`` is an ``Outbox`` (or a store, wrapped in one). A step is taken (listed, unsaved) before it is
+    written; when the write fails it stays in ``unsaved()`` and the ``AuditWriteError`` propagates so the UI
+    can tell the user; the outbox retries it (``retry()``). ``write(event)`` stores each event (default:
+    ``outbox.append`` now, on the caller's thread; the GUI passes one that writes on a worker). ``prior=None`` reads the image's
+    history now; a caller that reads it elsewhere passes ``prior=[]`` and then ``add_history``.
     """
 
     def __init__(self, analysis_record: Mapping[str, Any], reviewer: str, sink: Outbox | AuditStore, *,
                  workstation: str | None = None, app_version: str | None = None,
-                 prior: Iterable[Decision] | None = None) -> None:
+                 prior: Iterable[Decision] | None = None,
+                 write: Callable[[AuditEvent], Any] | None = None, require_password: bool = False) -> None:
         from radassist import __version__
+        from radassist.config import os_user
         from radassist.config import workstation as this_workstation
 
         if not reviewer or not reviewer.strip():
@@ -176,10 +223,23 @@ class Review:
         self.identity = image_identity(self.record)
         self.model = model_identity(self.record)
         self.findings = {str(f["label"]): f for f in _findings(self.record)}
-        self._base = {"user": self.reviewer, "workstation": workstation or this_workstation(),
+        # the OS login is read from the system for every review: a display name never stands in for it
+        self._base = {"user": self.reviewer, "os_user": os_user(), "workstation": workstation or this_workstation(),
                       "app_version": app_version or __version__, **self.identity}
+        self._write = write or self.outbox.append
+        #: sign-off needs the OS login's password (``check_os_password``)
+        self.require_password = require_password
         self._decisions: list[Decision] = list(prior) if prior is not None else self._load_prior()
         self._closed = False
+
+    @property
+    def os_user(self) -> str:
+        return str(self._base["os_user"])
+
+    def add_history(self, earlier: Iterable[Decision]) -> None:
+        """Put the image's stored history (read on another thread) ahead of the steps taken since."""
+        have = {d.event_id for d in self._decisions}
+        self._decisions = [d for d in earlier if d.event_id not in have] + self._decisions
 
     # --- what the reviewer sees ----------------------------------------------------------------------
     @property
@@ -262,13 +322,16 @@ class Review:
             raise ReviewError("The note is empty.")
         return self._decision(ev.NOTE_ADDED, details={"note": text})
 
-    def sign_off(self, note: str = "") -> Decision:
-        """Close the review: every finding must have a decision (accept all first to agree with the rest)."""
+    def sign_off(self, note: str = "", *, password: str | None = None) -> Decision:
+        """Close the review: every finding must have a decision (accept all first to agree with the rest);
+        with ``require_password``, the OS login's ``password`` too (checked, never kept)."""
         self._open_check()
         missing = self.undecided()
         if missing:
             raise ReviewError(f"Cannot sign off: no decision yet for {', '.join(missing)}.",
                               hint="Accept or correct each finding first.")
+        if self.require_password:
+            check_os_password(self.os_user, password or "")
         summary = {label: d.value for label, d in self.current().items()}
         try:
             return self._decision(ev.SIGNED_OFF, model=self.model, ai_output=self.record,
@@ -299,20 +362,21 @@ class Review:
     def _event(self, kind: str, **fields: Any) -> AuditEvent:
         return AuditEvent(event_type=kind, **self._base, **fields)
 
-    def _emit(self, kind: str, **fields: Any) -> AuditRecord | None:
-        """Append a non-decision event; returns None (and raises AuditWriteError) when it is pending."""
-        return self.outbox.append(self._event(kind, **fields))
+    def _emit(self, kind: str, **fields: Any) -> Any:
+        """Append a non-decision event (through ``write``); AuditWriteError when it is pending."""
+        return self._write(self._event(kind, **fields))
 
     def _decision(self, kind: str, **fields: Any) -> Decision:
+        """Take the step (listed as not yet saved), then write it; ``decisions`` shows it saved once stored."""
         event = self._event(kind, **fields)
-        try:
-            record = self.outbox.append(event)
-        except AuditWriteError:
-            self._decisions.append(Decision.from_event(event, None))  # taken, shown as not yet saved
-            raise
-        decision = Decision.from_event(event, record.sequence)
+        decision = Decision.from_event(event, None)
         self._decisions.append(decision)
-        return decision
+        self._write(event)  # AuditWriteError propagates: kept, retried
+        return replace(decision, sequence=self.outbox.stored_sequence(event.event_id))
+
+    def read_history(self) -> list[Decision]:
+        """The image's stored decisions and those still pending in the outbox (store I/O: any thread)."""
+        return self._load_prior()
 
     def _load_prior(self) -> list[Decision]:
         try:

@@ -5,6 +5,15 @@ follows ``window.image_loaded``: each opened image is audited (``image_opened``)
 (``core.analysis.Pipeline``), shown (``prediction_shown``), and reviewed through ``core.review.Review``.
 Audit writes go through one ``Outbox``: a write that fails is kept, shown as "not yet saved" in the
 status bar and the review panel, and retried by a timer until the store takes it.
+
+The review panel always belongs to the image the worklist has selected: it is emptied (and every review
+action with it) as soon as another file starts opening, and shows the error in place when that file
+cannot be opened (the failure is logged and audited: a digest of the path and the error class).
+
+Audit store I/O (writes, the image's history, retries) runs on one worker thread, in order; the UI thread
+waits at most ``IO_WAIT_S`` for each call, so a quick store behaves as if called directly while a
+database server that stops answering never freezes the window: the call finishes in the background and
+its decision shows "not yet saved" meanwhile.
 """
 
 from __future__ import annotations
@@ -27,17 +36,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from radassist.gui import palette
 from radassist.gui.analysis_worker import AnalysisResult, AnalysisService
 from radassist.gui.findings_panel import FindingsPanel
 from radassist.gui.overlay_controls import OverlayControls
 from radassist.gui.review_panel import UNSAVED_TEXT, ReviewPanel
 from radassist.gui.reviewer_identity import ReviewerIdentity
+from radassist.gui.workers import JobRunner
 
 log = logging.getLogger(__name__)
 
 #: how often pending audit records are retried
 RETRY_MS = 10_000
 DOCK_MIN_WIDTH = 420
+#: how long the UI thread waits for one audit store call before letting it finish in the background
+IO_WAIT_S = 0.15
 
 
 def open_audit_store(location: str | None = None):
@@ -66,6 +79,8 @@ class Assistant(QObject):
         self.outbox = outbox if outbox is not None else \
             Outbox(lambda: open_audit_store(window.settings.audit_url), location=window.settings.audit_url or None)
         self.analysis = AnalysisService(self, loader or self._default_loader)
+        self.io = JobRunner(self, threads=1)  # audit store I/O: one thread keeps the writes in order
+        self._retry_job: Any = None
         self.image = None  # the XRayImage under review
         self.result: AnalysisResult | None = None
         self.review: Any = None
@@ -90,7 +105,7 @@ class Assistant(QObject):
         window.resizeDocks([self.findings_dock, self.review_dock], [520, 400], Qt.Orientation.Vertical)
 
         self.pending_label = QLabel("", window)
-        self.pending_label.setStyleSheet("color: #b00020; font-weight: bold;")
+        self.pending_label.setStyleSheet(f"{palette.ERROR_STYLE} font-weight: bold;")
         self.pending_label.setToolTip("Audit records that could not be written yet; they are kept and retried.")
         self.pending_label.hide()
         window.add_status_widget(self.pending_label)
@@ -108,6 +123,10 @@ class Assistant(QObject):
         self.overlays.act_lungs.toggled.connect(lambda on: self._remember_overlay(show_lungs=on))
 
         window.image_loaded.connect(self.on_image_loaded)
+        if hasattr(window, "image_loading"):
+            window.image_loading.connect(self.on_image_loading)
+        if hasattr(window, "load_failed"):
+            window.load_failed.connect(self.on_load_failed)
         self.view.view_changed.connect(self._on_view_changed)
         self.analysis.loading.connect(self.findings.show_loading_model)
         self.analysis.loading.connect(lambda: window.status_message("Loading model…", 0))
@@ -169,6 +188,30 @@ class Assistant(QObject):
             help_menu.addAction(self.act_model_card)
 
     # --- images ------------------------------------------------------------------------------------
+    def _drop_image(self) -> None:
+        """Nothing on screen belongs to the selected item any more: no findings, layers or review actions."""
+        self.image, self.result, self.review = None, None, None
+        self.analysis.cancel()
+        self.overlays.clear()
+
+    def on_image_loading(self, path: Any) -> None:
+        """Another file starts opening: the review of the image still on screen ends now (no shortcut
+        may reach it while the worklist already highlights another file)."""
+        self._drop_image()
+        self.findings.show_idle()
+        self.review_panel.set_review(None, message="Opening the selected image…")
+
+    def on_load_failed(self, path: Any, exc: BaseException) -> None:
+        """The selected file could not be opened: say so in place, record the failure, offer no review."""
+        from radassist.core.review import open_failure_event
+
+        self._drop_image()
+        self.findings.show_error(exc)
+        text = getattr(exc, "message", "") or "The file could not be read."
+        self.review_panel.set_review(None, message=f"<b>This image could not be opened</b>: {html.escape(text)} "
+                                                    "Nothing to review.", error=True)
+        self.record_event(open_failure_event(path, exc, self.identity.reviewer))
+
     def on_image_loaded(self, image: Any) -> None:
         """A full-resolution image is on screen: audit the opening, show its history, analyse it."""
         from radassist.core.errors import RadAssistError
@@ -177,16 +220,30 @@ class Assistant(QObject):
         self.image, self.result = image, None
         self.overlays.clear()
         self.findings.show_analysing()
-        try:  # the image's history shows at once; the findings join it when the analysis arrives
-            self.review = Review({"image": identity_of(image)}, self.identity.reviewer, self.outbox)
+        try:  # the image's history joins it from the worker; the findings when the analysis arrives
+            self.review = Review({"image": identity_of(image)}, self.identity.reviewer, self.outbox, prior=[],
+                                 write=self._write, require_password=self.window.settings.sign_off_password)
         except RadAssistError as exc:
             log.warning("no review for this image: %s", exc)
             self.review = None
         self.review_panel.set_review(self.review, message="Waiting for the AI findings…")
         if self.review is not None:
             h, w = image.shape
-            self._audit(lambda: self.review.image_opened({"format": image.source.format, "rows": h, "columns": w}))
+            review = self.review
+            self._load_history(review)
+            self._audit(lambda: review.image_opened({"format": image.source.format, "rows": h, "columns": w}))
         self.analysis.analyze(image)
+
+    def _load_history(self, review: Any) -> None:
+        """Read the image's earlier decisions on the I/O worker; they join whichever review of it is shown."""
+        sha = review.identity["pixel_sha256"]
+
+        def arrived(earlier: list) -> None:
+            if self.review is not None and self.review.identity["pixel_sha256"] == sha:
+                self.review.add_history(earlier)
+                self.review_panel.refresh()
+
+        self.io.call(review.read_history, wait_s=IO_WAIT_S, on_result=arrived, on_error=self._on_io_error)
 
     def _on_view_changed(self) -> None:
         """A different image (e.g. a reduced first paint) replaced ours: drop our layers and findings."""
@@ -217,9 +274,10 @@ class Assistant(QObject):
             return
         self.result = result
         self.findings.show_result(result.analysis)  # its notes say what the pipeline lacks
-        prior = self.review.decisions if self.review is not None else None
+        prior = self.review.decisions if self.review is not None else []
         try:
-            self.review = Review(result.record, self.identity.reviewer, self.outbox, prior=prior)
+            self.review = Review(result.record, self.identity.reviewer, self.outbox, prior=prior, write=self._write,
+                                 require_password=self.window.settings.sign_off_password)
         except RadAssistError as exc:
             log.warning("this analysis cannot be reviewed: %s", exc)
             self.review = None
@@ -241,21 +299,47 @@ class Assistant(QObject):
         self.review_panel.set_review(self.review, message="No AI findings: nothing to accept or correct.")
 
     # --- audit -------------------------------------------------------------------------------------
-    def _audit(self, step: Callable[[], Any]) -> bool:
-        """Run an audit step; a failed write is kept by the outbox and reported, never raised."""
+    def _write(self, event: Any) -> Any:
+        """The reviews' write hook: ``event`` is queued and spooled at once (never lost, even at exit while
+        the store hangs), then written on the I/O worker. Finished within ``IO_WAIT_S``: as if written here
+        (its AuditWriteError raised); else it completes in the background, shown "not yet saved" until then."""
+        self.outbox.keep(event)
+        job = self.io.call(self.outbox.flush, wait_s=IO_WAIT_S, on_result=self._on_io_done,
+                           on_error=self._on_io_error)
+        if job.delivered and job.error is not None:
+            raise job.error
+        return job.value if job.delivered else None
+
+    def _on_io_done(self, _value: Any = None) -> None:
+        self.update_pending()
+        self.review_panel.refresh()
+
+    def _on_io_error(self, exc: BaseException) -> None:
+        from radassist.core.errors import AuditError, AuditWriteError
+
+        if isinstance(exc, AuditWriteError):
+            self._on_write_failed(exc)
+        elif isinstance(exc, AuditError):
+            log.warning("audit store: %s", exc.message)
+        else:
+            log.error("audit store call failed", exc_info=(type(exc), exc, exc.__traceback__))
+        self.review_panel.refresh()
+
+    def _audit(self, step: Callable[[], Any]) -> bool | None:
+        """Run an audit step (which writes through ``_write``); a failed write is kept by the outbox and
+        reported, never raised. True: saved; False: not yet saved; None: still being written."""
         from radassist.core.errors import AuditWriteError
 
         try:
-            step()
-        except AuditWriteError as exc:
-            self._on_write_failed(exc)
-            return False
+            done = step()
+        except AuditWriteError:
+            return False  # reported by _on_io_error
         self.update_pending()
-        return True
+        return True if done is not None else None
 
-    def record_event(self, event: Any) -> bool:
-        """Append an event that is not part of a review (settings changed, audit viewed, export)."""
-        return self._audit(lambda: self.outbox.append(event))
+    def record_event(self, event: Any) -> bool | None:
+        """Append an event that is not part of a review (settings changed, audit viewed, export, open failed)."""
+        return self._audit(lambda: self._write(event))
 
     def _event(self, kind: str, **fields: Any) -> Any:
         from radassist.core.audit import new_event
@@ -295,24 +379,31 @@ class Assistant(QObject):
         self.pending_label.setVisible(bool(n))
 
     def retry_pending(self) -> int:
-        """Timer slot: write what is pending; returns how many records were saved now."""
-        from radassist.core.errors import AuditWriteError
-
+        """Timer slot: write what is pending on the I/O worker; returns how many records were saved
+        within ``IO_WAIT_S`` (0 when the store is still failing or slow: the retry finishes in the background)."""
         if not self.pending_count():
             self.retry_timer.stop()
             self.update_pending()
             return 0
-        try:
-            saved = len(self.outbox.flush())
-        except AuditWriteError as exc:
-            log.info("audit retry failed: %s", exc.message)
-            saved = 0
-        else:
-            self.retry_timer.stop()
-            self.window.status_message(f"Saved {saved} audit record(s) that were waiting.")
-        self.update_pending()
-        self.review_panel.refresh()
-        return saved
+        if self._retry_job is not None and not self._retry_job.done:
+            return 0  # the last retry is still waiting for the store
+        saved = [0]
+
+        def stored(records: list) -> None:
+            saved[0] = len(records)
+            if not self.pending_count():
+                self.retry_timer.stop()
+            if records:
+                self.window.status_message(f"Saved {len(records)} audit record(s) that were waiting.")
+            self._on_io_done()
+
+        def failed(exc: BaseException) -> None:
+            log.info("audit retry failed: %s", getattr(exc, "message", exc))
+            self.update_pending()
+            self.review_panel.refresh()
+
+        self._retry_job = self.io.call(self.outbox.flush, wait_s=IO_WAIT_S, on_result=stored, on_error=failed)
+        return saved[0]
 
     # --- reviewer, audit viewer, model card --------------------------------------------------------
     def _on_reviewer_changed(self, name: str) -> None:
@@ -320,7 +411,8 @@ class Assistant(QObject):
         from radassist.core.review import Review
 
         if self.review is not None and self.result is not None:
-            self.review = Review(self.result.record, name, self.outbox, prior=self.review.decisions)
+            self.review = Review(self.result.record, name, self.outbox, prior=self.review.decisions,
+                                 write=self._write, require_password=self.window.settings.sign_off_password)
             self.review_panel.set_review(self.review)
         self.window.status_message(f"Reviewing as {name}.")
 
@@ -396,12 +488,11 @@ class Assistant(QObject):
     def shutdown(self) -> None:
         self.retry_timer.stop()
         self.analysis.shutdown()
-        if self.pending_count():
-            try:
-                self.outbox.flush()
-            except Exception as exc:  # noqa: BLE001 - kept in the spool file for the next start
-                log.warning("%d audit record(s) still pending at exit (kept for the next start): %s",
-                            self.pending_count(), exc)
+        if self.pending_count():  # one last try, bounded: what is left stays in the spool for the next start
+            self.io.call(self.outbox.flush, wait_s=2.0, on_error=lambda exc: log.warning(
+                "%d audit record(s) still pending at exit (kept for the next start): %s", self.pending_count(),
+                getattr(exc, "message", exc)))
+        self.io.shutdown(2000)
 
 
 def _is_user_error(exc: BaseException) -> bool:

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -44,6 +44,18 @@ if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at s
 
 log = logging.getLogger(__name__)
 
+#: the size before the first show; a window still this size on its first start opens maximised
+DEFAULT_SIZE = (1280, 860)
+LAYOUT_FILE = "window-layout.ini"
+
+
+def layout_settings() -> QSettings:
+    """Window geometry and dock layout (Qt's own blobs), in an ini file beside settings.json."""
+    from radassist.config import app_paths
+
+    return QSettings(str(app_paths().config_dir / LAYOUT_FILE), QSettings.Format.IniFormat)
+
+
 OPEN_FILTER = "Images (*.dcm *.dicom *.DCM *.png *.jpg *.jpeg *.PNG *.JPG *.JPEG);;All files (*)"
 #: the first paint of a JPEG 2000 decodes every 4th pixel (two resolution levels fewer)
 FIRST_PAINT_REDUCTION = 4
@@ -63,8 +75,10 @@ def load_progressively(report: Callable[[Any], None], cancelled: Callable[[], bo
 class MainWindow(QMainWindow):
     #: the full-resolution XRayImage, once per opened file
     image_loaded = Signal(object)
-    #: (path, exception) when opening failed (the dialog has been shown)
+    #: (path, exception) when opening failed: the view is empty (a file opened alone also gets a dialog)
     load_failed = Signal(object, object)
+    #: a file starts opening (path): from now on what is on screen is not the selected item
+    image_loading = Signal(object)
     #: a folder/file-set scan finished: ScanResult
     worklist_scanned = Signal(object)
 
@@ -99,7 +113,8 @@ class MainWindow(QMainWindow):
         self.view.view_changed.connect(self._update_zoom_label)
         self.view.pixel_hovered.connect(self._update_pixel_label)
         self._update_actions()
-        self.resize(1280, 860)
+        self.resize(*DEFAULT_SIZE)
+        self._layout_restored = False
 
     # --- extension points --------------------------------------------------------------------------
     @property
@@ -371,10 +386,11 @@ class MainWindow(QMainWindow):
             self.worklist_dock.hide()
         if self._load_job is not None:
             self._load_job.cancel()  # paging quickly: only the last image asked for is decoded in full
-        self._load_job = self.jobs.submit(load_progressively, path, tag=(self._load_gen, path),
+        self._load_job = self.jobs.submit(load_progressively, path, tag=(self._load_gen, path, from_worklist),
                                           on_progress=self._on_preview, on_result=self._on_loaded,
                                           on_error=self._on_load_error)
         self._refresh_busy()
+        self.image_loading.emit(path)
 
     def _open_from_worklist(self, path: Path) -> None:
         self.open_path(path, from_worklist=True)
@@ -412,13 +428,25 @@ class MainWindow(QMainWindow):
             return
         self._loading_path = None
         self._refresh_busy()
-        self.status_message(f"Could not open {tag[1].name}.")
-        self.load_failed.emit(tag[1], exc)
+        # never leave the previous image on screen while the worklist highlights the file that failed
+        self.view.clear()
+        self._current_image, self._current_path = None, None
+        self.setWindowTitle(f"{tag[1].name} could not be opened — {APP_NAME}")
+        self._update_actions()
+        self._update_window_label(None)
+        self._update_zoom_label()
+        self.worklist.select_path(tag[1])
+        self.status_message(f"Could not open {tag[1].name}: {getattr(exc, 'message', '') or type(exc).__name__}", 0)
         from radassist.core.image.failures import path_digest
 
         # file names carry patient names: the log gets a hash of the path, and the dialog title (which
         # show_error logs for unexpected errors) names the file only for errors it does not log
         log.warning("could not open file %s: %s", path_digest(tag[1]), getattr(exc, "code", type(exc).__name__))
+        self.load_failed.emit(tag[1], exc)
+        if len(tag) > 2 and tag[2]:  # paging a worklist: the error is shown in place, no dialog to dismiss
+            if not isinstance(exc, RadAssistError):
+                log.error("unexpected error opening a worklist item", exc_info=(type(exc), exc, exc.__traceback__))
+            return
         title = f"Cannot open {tag[1].name}" if isinstance(exc, RadAssistError) else "Cannot open the image"
         dialogs.show_error(self, title, exc)
 
@@ -564,13 +592,20 @@ class MainWindow(QMainWindow):
         rows = [(act.text().replace("&", "").rstrip("…"),
                  ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts()))
                 for act in self.actions() if act.shortcuts()]
+        presets = [(f"Window preset: {act.text()}", act.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+                   for act in self.presets_menu.actions() if not act.shortcut().isEmpty()]
+        rows += presets or [("Window/level presets (the file's own windows first)",
+                             "Ctrl+1 … Ctrl+9 (listed here once an image is open)")]
         rows += [("Zoom around the cursor", "Mouse wheel, or middle-drag up/down"), ("Pan", "Left-drag"),
                  ("Window (width) / level", "Right-drag: horizontal / vertical"),
                  ("Fit to window", "Double-click")]
         return rows
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in self.shortcut_rows())
+        import html
+
+        rows = "".join(f"<tr><td>{html.escape(what)}</td><td><b>{html.escape(keys)}</b></td></tr>"
+                       for what, keys in self.shortcut_rows())
         dialogs.show_info(self, "Keyboard and mouse", f"<table cellspacing='6'>{rows}</table>")
 
     def show_about(self) -> None:
@@ -587,7 +622,39 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_paths(paths)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        # the first show, once every panel has added its dock: the reader's last layout, else maximised
+        if not self._layout_restored:
+            self._layout_restored = True
+            self.restore_layout()
+        super().showEvent(event)
+
+    def restore_layout(self) -> bool:
+        """Geometry and docks as the reader left them; True when a saved layout was used."""
+        store = layout_settings()
+        geometry, state = store.value("geometry"), store.value("state")
+        restored = False
+        try:
+            if geometry is not None:
+                restored = bool(self.restoreGeometry(geometry))
+            if state is not None:
+                self.restoreState(state)
+        except (TypeError, ValueError) as exc:  # a hand-edited or foreign file: start afresh
+            log.warning("ignoring the saved window layout: %s", exc)
+        if not restored and (self.width(), self.height()) == DEFAULT_SIZE:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+        return restored
+
+    def save_layout(self) -> None:
+        store = layout_settings()
+        store.setValue("geometry", self.saveGeometry())
+        store.setValue("state", self.saveState())
+        store.sync()
+        if store.status() != QSettings.Status.NoError:
+            log.warning("could not save the window layout (%s)", store.status())
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
         self.jobs.shutdown()
         if self.tag_browser is not None:
             self.tag_browser.close()

@@ -32,11 +32,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from radassist.gui import palette
+
 log = logging.getLogger(__name__)
 
 UNSAVED_TEXT = "not yet saved"
-UNSAVED_COLOUR = QColor(200, 90, 0)
-ERROR_STYLE = "color: #b00020;"
+UNSAVED_COLOUR = QColor(palette.WARNING_TEXT)
+ERROR_STYLE = palette.ERROR_STYLE
 INFO_STYLE = "color: palette(text);"
 
 
@@ -51,7 +53,7 @@ def describe(decision: Any) -> str:
     """One history line for a core.review.Decision."""
     from radassist.core.audit import events as ev
 
-    who = f"{local_time(decision.timestamp)}  {decision.user}: "
+    who = f"{local_time(decision.timestamp)}  {getattr(decision, 'signer', decision.user)}: "
     if decision.kind == ev.FINDING_ACCEPTED:
         text = f"{decision.label} {decision.value} (accepted the AI's call)"
     elif decision.kind == ev.FINDING_CORRECTED:
@@ -132,6 +134,8 @@ class ReviewPanel(QWidget):
         layout.addWidget(QLabel("History of this image:", self))
         layout.addWidget(self.history, 1)
         self.actions_: dict[str, QAction] = {}
+        #: asks for the OS password when the review requires it; None = cancelled (replaced in tests)
+        self.ask_password = self._ask_password
         self.set_review(None)
 
     # --- keyboard ------------------------------------------------------------------------------------
@@ -155,13 +159,13 @@ class ReviewPanel(QWidget):
         return out
 
     # --- state ---------------------------------------------------------------------------------------
-    def set_review(self, review: Any, *, message: str = "") -> None:
-        """Show ``review`` (a core.review.Review), or nothing to review (None)."""
+    def set_review(self, review: Any, *, message: str = "", error: bool = False) -> None:
+        """Show ``review`` (a core.review.Review), or nothing to review (None: every action disabled)."""
         self.review = review
         self._pending_mark = None
         self.reason.clear()
         self.note.clear()
-        self._set_message(message)
+        self._set_message(message, error=error)
         self.refresh()
 
     def refresh(self) -> None:
@@ -279,7 +283,7 @@ class ReviewPanel(QWidget):
         except ReviewError as exc:
             self._pending_mark = (label, value)
             self._set_message(f"{html.escape(exc.message)} Type it in the reason field and press Enter.", error=True)
-            self.reason.setStyleSheet("border: 2px solid #b00020;")
+            self.reason.setStyleSheet(f"border: 2px solid {palette.ERROR_TEXT};")
             self.reason.setFocus()
             self.refresh()
             return False
@@ -304,8 +308,14 @@ class ReviewPanel(QWidget):
         from radassist.core.errors import ReviewError
 
         note = self.note.text().strip()
+        password = None
+        if getattr(self.review, "require_password", False):
+            password = self.ask_password(self.review.os_user)
+            if password is None:
+                self._set_message("Not signed off.")
+                return False
         try:
-            ok = self._record(lambda: self.review.sign_off(note), raise_review=True)
+            ok = self._record(lambda: self.review.sign_off(note, password=password), raise_review=True)
         except ReviewError as exc:
             hint = f" {exc.hint}" if exc.hint else ""
             self._set_message(html.escape(exc.message + hint), error=True)
@@ -317,6 +327,13 @@ class ReviewPanel(QWidget):
         return True
 
     # --- internals -----------------------------------------------------------------------------------
+    def _ask_password(self, login: str) -> str | None:
+        from PySide6.QtWidgets import QInputDialog
+
+        text, ok = QInputDialog.getText(self, "Sign off", f"Password of {login} (your operating-system login):",
+                                        QLineEdit.EchoMode.Password)
+        return text if ok else None
+
     def _usable(self) -> bool:
         if self.review is None:
             self._set_message("Open an analysed image first.", error=True)
@@ -327,16 +344,17 @@ class ReviewPanel(QWidget):
         return True
 
     def _record(self, step, *, raise_review: bool = False) -> bool | None:
-        """Run one review step: True saved, None taken but not yet saved. ReviewError propagates."""
+        """Run one review step: True saved, None taken but not yet saved (the write failed, or is still
+        under way on a slow store). ReviewError propagates."""
         from radassist.core.errors import AuditWriteError
 
         try:
-            step()
+            taken = step()
         except AuditWriteError as exc:
             log.warning("review step not yet saved: %s", exc.message)
             self.write_failed.emit(exc)
             return None
-        return True
+        return None if getattr(taken, "saved", True) is False else True
 
     # --- for tests -------------------------------------------------------------------------------------
     def history_lines(self) -> list[str]:

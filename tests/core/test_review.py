@@ -162,3 +162,58 @@ def test_a_sign_off_that_cannot_be_saved_still_closes_the_review_and_is_stored_o
     store._conn.execute("PRAGMA query_only = OFF")
     review.retry()
     assert [r.event.event_type for r in store.query()] == ["finding_accepted", "signed_off"]
+
+
+# --- who signed: the OS login beside the display name -------------------------------------------------
+def test_every_review_event_carries_the_os_login_beside_the_display_name(box, store):
+    from radassist.config import os_user
+
+    review = Review(_record(), "Dr. Alice Display", box)
+    review.image_opened()
+    review.accept("pneumonia")
+    review.sign_off("fine")
+    rows = store.query()
+    assert [r.event.os_user for r in rows] == [os_user()] * 3  # from the operating system, never typed
+    assert {r.event.user for r in rows} == {"Dr. Alice Display"}
+    assert rows[-1].event.details == {"note": "fine"}  # the login is its own field when read back
+    assert history(store, review.identity["pixel_sha256"])[0].signer == f"Dr. Alice Display ({os_user()})"
+    assert store.verify().ok
+
+
+def test_the_os_login_is_hashed_and_older_records_without_it_still_verify(store):
+    from radassist.core.audit import AuditEvent, new_event
+    from radassist.core.audit import chain as audit_chain
+
+    old = AuditEvent("note_added", "dr.before", details={"note": "written by 0.2"})  # no login: as 0.2 stored it
+    assert "os_user" not in (old.to_dict()["details"] or {})
+    new = new_event("note_added", user="dr.after", details={"note": "written now"})
+    bare = new_event("audit_viewed", user="dr.after")  # no details of its own: only the login
+    store.append(old)
+    store.append(new)
+    store.append(bare)
+    assert store.verify().ok
+    back = store.query()
+    assert [r.event for r in back] == [old, new, bare]  # reads back exactly: same canonical form, same hash
+    assert back[0].event.os_user == "" and back[1].event.os_user == new.os_user != ""
+    # the login is inside the hashed record: changing it breaks the record's hash
+    row = list(audit_chain.row_from_record(back[1]))
+    row[audit_chain.COLUMNS.index("details")] = row[audit_chain.COLUMNS.index("details")].replace(
+        new.os_user, "mallory")
+    assert audit_chain.row_hash(row) != back[1].hash
+
+
+def test_sign_off_with_the_os_password_refuses_a_wrong_one_and_without_the_setting_asks_nothing(box, store):
+    """PAM for real: a wrong password for this login is refused and nothing is signed off."""
+    pytest.importorskip("pam", reason="python-pam is the optional 'pam' extra")
+    from radassist.core.audit import events as ev
+
+    review = Review(_record(), "dr.pam", box, require_password=True)
+    review.accept("pneumonia")
+    with pytest.raises(ReviewError, match="not accepted"):
+        review.sign_off(password="certainly-not-the-password-0x5f3759df")
+    with pytest.raises(ReviewError, match="not accepted"):
+        review.sign_off()  # no password at all
+    assert not review.signed_off and store.query(event_types=[ev.SIGNED_OFF]) == []
+    plain = Review(_record(), "dr.plain", box)  # the setting off (the default): no password involved
+    assert not plain.undecided()  # the decision above is in this image's history
+    assert plain.sign_off().saved

@@ -134,3 +134,25 @@ def test_unsaved_decision_stays_visible_and_is_saved_on_retry(panel, record, tmp
     assert len(stored) == len(review.findings)
     assert panel.cell_text(0, 3) == "saved"
     assert not any(UNSAVED_TEXT in line for line in panel.history_lines())
+
+
+def test_sign_off_asks_the_os_password_only_where_the_site_wants_it(panel, record, store, tmp_path):
+    """PAM for real: a wrong password is refused (nothing signed); cancelled is not signed; off = no prompt."""
+    pytest.importorskip("pam", reason="python-pam is the optional 'pam' extra")
+    asked = []
+    panel.ask_password = lambda login: asked.append(login) or "surely-wrong-password-for-this-login"
+    review = Review(record, "dr-pam", _outbox(store, tmp_path), require_password=True)
+    panel.set_review(review)
+    panel.accept_all()
+    assert not panel.sign_off()
+    assert asked == [review.os_user] and "not accepted" in panel.message.text()
+    assert store.query(event_types=[ev.SIGNED_OFF]) == [] and panel.btn_sign_off.isEnabled()
+    panel.ask_password = lambda login: None  # the reader cancelled the prompt
+    assert not panel.sign_off() and store.query(event_types=[ev.SIGNED_OFF]) == []
+
+    asked.clear()
+    panel.ask_password = lambda login: asked.append(login) or ""
+    plain = Review(record, "dr-plain", _outbox(store, tmp_path))  # the setting off: the default
+    panel.set_review(plain)
+    assert panel.sign_off() and asked == []
+    assert len(store.query(event_types=[ev.SIGNED_OFF])) == 1

@@ -21,16 +21,19 @@ __all__ = ["EVENT_TYPES", "GENESIS_HASH", "AuditEvent", "AuditRecord", "AuditSto
 
 
 def new_event(event_type: str, *, user: str | None = None, **fields) -> AuditEvent:
-    """An event stamped with this workstation, this app version and the reviewer (settings) by default.
+    """An event stamped with this workstation, this app version, the OS login and the reviewer (settings)
+    by default. The OS login comes from the operating system (``config.os_user()``): a display name never
+    replaces it.
 
     For events outside a review: ``settings_changed`` (details: what changed), ``audit_viewed`` (details:
-    the viewer's filters), ``export``.
+    the viewer's filters), ``export``, ``image_open_failed``.
     """
     from radassist import __version__
-    from radassist.config import load_settings, workstation
+    from radassist.config import load_settings, os_user, workstation
 
     fields.setdefault("workstation", workstation())
     fields.setdefault("app_version", __version__)
+    fields.setdefault("os_user", os_user())
     return AuditEvent(event_type, user if user is not None else load_settings().reviewer, **fields)
 
 

@@ -27,9 +27,15 @@ SIGNED_OFF = "signed_off"
 EXPORT = "export"
 SETTINGS_CHANGED = "settings_changed"
 AUDIT_VIEWED = "audit_viewed"
+#: a file could not be opened: details carry a digest of its path and the error class, never the name
+IMAGE_OPEN_FAILED = "image_open_failed"
 
 EVENT_TYPES = (IMAGE_OPENED, PREDICTION_SHOWN, HEATMAP_VIEWED, FINDING_ACCEPTED, FINDING_CORRECTED,
-               NOTE_ADDED, SIGNED_OFF, EXPORT, SETTINGS_CHANGED, AUDIT_VIEWED)
+               NOTE_ADDED, SIGNED_OFF, EXPORT, SETTINGS_CHANGED, AUDIT_VIEWED, IMAGE_OPEN_FAILED)
+
+#: where ``AuditEvent.os_user`` is stored: inside the hashed ``details`` object, so the stored columns, the
+#: canonical form of earlier records and the chain are unchanged (an older record reads back with "")
+OS_USER_KEY = "os_user"
 
 GENESIS_HASH = "0" * 64
 
@@ -67,6 +73,7 @@ class AuditEvent:
     """One thing that happened, before the store gives it a sequence number and seals it in the chain."""
 
     event_type: str
+    #: the display name the reviewer chose (may change; what the history shows)
     user: str
     workstation: str = ""
     app_version: str = ""
@@ -86,6 +93,9 @@ class AuditEvent:
     details: Mapping[str, Any] | None = None
     event_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     timestamp: str = field(default_factory=canonical.utc_timestamp)
+    #: the operating-system login that made the event (``config.os_user()``, never typed); "" for records
+    #: written before 0.3. Kept in ``details`` when stored (``to_dict``), lifted back out when read.
+    os_user: str = ""
 
     def __post_init__(self) -> None:
         if self.event_type not in EVENT_TYPES:
@@ -97,14 +107,35 @@ class AuditEvent:
         for name in ("model", "ai_output", "decision", "previous", "details"):
             object.__setattr__(self, name, _frozen_json(getattr(self, name)))
         for name in ("user", "workstation", "app_version", "pixel_sha256", "sop_instance_uid",
-                     "study_instance_uid", "reason", "event_id"):
+                     "study_instance_uid", "reason", "event_id", "os_user"):
             value = getattr(self, name)
             if not isinstance(value, str):
                 raise TypeError(f"AuditEvent.{name} must be a string, got {type(value).__name__}")
             object.__setattr__(self, name, canonical.clean_text(value))
+        self._lift_os_user()
+
+    def _lift_os_user(self) -> None:
+        """Read back from storage: a non-empty ``details.os_user`` becomes the field (the inverse of
+        ``to_dict``, so a stored record's canonical form, and with it its hash, is reproduced exactly)."""
+        details = self.details
+        if not isinstance(details, dict):
+            return
+        if self.os_user:
+            if not details:  # {} and None would store the same way once the login is added
+                object.__setattr__(self, "details", None)
+            return
+        login = details.get(OS_USER_KEY)
+        if isinstance(login, str) and login:
+            rest = {k: v for k, v in details.items() if k != OS_USER_KEY}
+            object.__setattr__(self, "os_user", login)
+            object.__setattr__(self, "details", rest or None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The stored form: the event's columns, the OS login inside ``details`` (see ``OS_USER_KEY``)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "os_user"}
+        if self.os_user:
+            d["details"] = {**(self.details or {}), OS_USER_KEY: self.os_user}
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> AuditEvent:
@@ -122,5 +153,5 @@ class AuditRecord:
     hash: str
 
     def to_dict(self) -> dict[str, Any]:
-        """Flat, export-friendly: sequence, the event's fields, prev_hash, hash."""
+        """Flat, export-friendly: sequence, the event's fields (the OS login in ``details``), prev_hash, hash."""
         return {"sequence": self.sequence, **self.event.to_dict(), "prev_hash": self.prev_hash, "hash": self.hash}

@@ -7,7 +7,9 @@ also survives an app restart, and ``AuditWriteError`` tells the caller, which sh
 yet saved". ``flush`` retries pending events in their original order; a new event is never stored ahead
 of older pending ones. Retries are safe: the store recognises an event it already has by its ``event_id``.
 Several processes (the app and a script) may share the spool: changes to it are made under a file lock
-and a process removes only the lines it has stored.
+and a process removes only the lines it has stored. Within a process, writes are serialised by one lock
+and the queue by another, held only for a moment: ``pending()`` and ``stored_sequence()`` answer at once
+even while a write hangs on a database server that stopped answering (the GUI asks them on its UI thread).
 
 The spool is not trusted. Each line binds the event to the store it was meant for (its identity) and to
 the writer (OS account and workstation), authenticated with the anchor key (HMAC). A line that is not
@@ -56,7 +58,8 @@ def _writer() -> dict[str, str]:
 
 
 class Outbox:
-    """Write-through to an audit store with a durable pending queue. Thread-safe."""
+    """Write-through to an audit store with a durable pending queue. Thread-safe; the queue's readers
+    never wait for a write in progress."""
 
     def __init__(self, store: AuditStore | Callable[[], AuditStore], spool_path: Path | None = None, *,
                  location: str | Path | None = None, key_path: Path | None = None) -> None:
@@ -84,9 +87,11 @@ class Outbox:
                                 else self.spool_path.with_name(self.spool_path.name + "-quarantine.jsonl"))
         self._pending: list[AuditEvent] = []
         self._from_spool: set[str] = set()  # event ids of pending events read from the spool
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the queue and the maps below: held only for a moment
+        self._io = threading.RLock()  # the store and every write to it: held for as long as a write takes
         self.last_error: AuditWriteError | None = None
         self._stored: dict[str, int] = {}  # event_id -> sequence of events stored through this outbox
+        self._waiting: dict[str, AuditRecord | None] = {}  # events in ``append`` -> their record once stored
         self._load_spool()
         if spool_path is None:
             self._quarantine_legacy_spool()
@@ -96,39 +101,66 @@ class Outbox:
         """Store ``event`` (after any pending ones). On failure: kept, spooled, AuditWriteError raised."""
         with self._lock:
             self._pending.append(event)
-            try:
-                records = self.flush()
-            except AuditWriteError:
-                self._spool_add(event)
-                raise
-            for r in records:
-                if r.event.event_id == event.event_id:
-                    return r
-            raise AssertionError("flush returned without storing the new event")  # pragma: no cover
+            self._waiting[event.event_id] = None
+        try:
+            with self._io:
+                try:
+                    self.flush()
+                except AuditWriteError:
+                    with self._lock:
+                        still_pending = any(e.event_id == event.event_id for e in self._pending)
+                    if still_pending:
+                        self._spool_add(event)
+                    raise
+        finally:
+            with self._lock:
+                record = self._waiting.pop(event.event_id, None)
+        if record is None:  # pragma: no cover - flush returns only with the queue empty
+            raise AssertionError("flush returned without storing the new event")
+        return record
+
+    def keep(self, event: AuditEvent) -> None:
+        """Queue ``event`` and spool it without writing it yet (a caller that writes on another thread:
+        ``flush`` there). From here on it survives a hung store, a crash and an exit."""
+        with self._lock:
+            if any(e.event_id == event.event_id for e in self._pending):
+                return
+            self._pending.append(event)
+        self._spool_add(event)
 
     def flush(self) -> list[AuditRecord]:
         """Retry pending events in order; returns those stored now. Raises AuditWriteError if any remain."""
-        with self._lock:
+        with self._io:
             stored: list[AuditRecord] = []
             try:
-                while self._pending:
+                while True:
+                    with self._lock:
+                        if not self._pending:
+                            break
+                        head = self._pending[0]  # others only ever add at the end
+                        from_spool = head.event_id in self._from_spool
                     store = self._get_store()
-                    if self._pending[0].event_id in self._from_spool and store.identity != self.where.identity:
-                        self._hold_back(store)
+                    if from_spool and store.identity != self.where.identity:
+                        with self._lock:
+                            self._hold_back(store)
                         continue
-                    record = store.append(self._pending[0])
-                    self._pending.pop(0)
-                    self._stored[record.event.event_id] = record.sequence
+                    record = store.append(head)
+                    with self._lock:
+                        self._pending.pop(0)
+                        self._stored[record.event.event_id] = record.sequence
+                        if record.event.event_id in self._waiting:
+                            self._waiting[record.event.event_id] = record
                     stored.append(record)
             except AuditWriteError as exc:
                 self.last_error = exc
                 self._drop_store()
                 level = logging.CRITICAL if isinstance(exc, AuditError) and exc.code == "audit_append_refused" \
                     else logging.ERROR
-                log.log(level, "audit write failed, %d event(s) pending: %s", len(self._pending), exc.message)
+                n = len(self.pending())
+                log.log(level, "audit write failed, %d event(s) pending: %s", n, exc.message)
                 self._forget_spooled(stored)
                 raise AuditWriteError(
-                    f"{len(self._pending)} audit record(s) not yet saved: {exc.message}",
+                    f"{n} audit record(s) not yet saved: {exc.message}",
                     hint=exc.hint or "They are kept and retried automatically.") from exc
             self.last_error = None
             self._forget_spooled(stored)
@@ -146,10 +178,11 @@ class Outbox:
 
     @property
     def store(self) -> AuditStore:
-        return self._get_store()
+        with self._io:
+            return self._get_store()
 
     def close(self) -> None:
-        with self._lock:
+        with self._io:
             if self._store is not None:
                 self._store.close()
 
