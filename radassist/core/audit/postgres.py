@@ -23,6 +23,7 @@ from typing import Any
 
 from radassist.config import redact_url
 from radassist.core.audit import chain
+from radassist.core.audit.anchor import AnchorKey
 from radassist.core.audit.chain import VerifyResult
 from radassist.core.audit.events import GENESIS_HASH, AuditEvent, AuditRecord
 from radassist.core.audit.location import StoreLocation, parse_location
@@ -331,16 +332,12 @@ class PostgresStore(AuditStore):
             h = read_head(conn)
             return h.sequence, h.hash
 
-    def verify(self) -> VerifyResult:
-        key = self.anchor_key()
-        with self._reading() as conn:
-            return verify_connection(conn, self.store_location, key=key, key_path=self.key_path)
+    # verify and iter_records (the base class) stream through a server-side cursor in one snapshot
+    def _verify_snapshot(self, conn: Any, key: AnchorKey | None) -> VerifyResult:
+        return verify_connection(conn, self.store_location, key=key, key_path=self.key_path)
 
-    def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
-        """Streams through a server-side cursor in one read-only snapshot."""
-        with self._reading() as conn:
-            for row in iter_rows(conn, query):
-                yield chain.record_from_row(row)
+    def _rows(self, conn: Any, query: Query | None) -> Iterator[tuple]:
+        return iter_rows(conn, query)
 
     def close(self) -> None:
         with self._lock:

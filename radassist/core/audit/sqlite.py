@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from radassist.core.audit import chain
+from radassist.core.audit.anchor import AnchorKey
 from radassist.core.audit.chain import VerifyResult
 from radassist.core.audit.events import GENESIS_HASH, AuditEvent, AuditRecord
 from radassist.core.audit.location import StoreLocation, parse_location
@@ -324,17 +325,13 @@ class SQLiteStore(AuditStore):
             h = read_head(self._conn)
             return h.sequence, h.hash
 
-    def verify(self) -> VerifyResult:
-        # A private read connection: a consistent WAL snapshot without holding up appends.
-        key = self.anchor_key()
-        with self._reading() as conn:
-            return verify_connection(conn, self.store_location, key=key, key_path=self.key_path)
+    # verify and iter_records (the base class) read through a private connection: a consistent WAL
+    # snapshot without holding up appends
+    def _verify_snapshot(self, conn: sqlite3.Connection, key: AnchorKey | None) -> VerifyResult:
+        return verify_connection(conn, self.store_location, key=key, key_path=self.key_path)
 
-    def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
-        """Streams from a private read connection (one snapshot), so a large export needs little memory."""
-        with self._reading() as conn:
-            for row in iter_rows(conn, query):
-                yield chain.record_from_row(row)
+    def _rows(self, conn: sqlite3.Connection, query: Query | None) -> Iterator[tuple]:
+        return iter_rows(conn, query)
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

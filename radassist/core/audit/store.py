@@ -10,6 +10,7 @@ that is anchored with another key, or that is behind its last checkpoint (rolled
 from __future__ import annotations
 
 import abc
+import contextlib
 import hmac
 import logging
 import time
@@ -353,17 +354,33 @@ class AuditStore(abc.ABC):
     def append_many(self, events: Iterable[AuditEvent]) -> list[AuditRecord]:
         """Append several events in one transaction (all or none), idempotent per ``event_id``."""
 
-    @abc.abstractmethod
     def verify(self) -> VerifyResult:
-        """Walk the whole chain (and compare it with the head)."""
+        """Walk the whole chain in one read-only snapshot: hashes, MACs, the head and the checkpoints."""
+        key = self.anchor_key()
+        with self._reading() as conn:
+            return self._verify_snapshot(conn, key)
 
     @abc.abstractmethod
     def head(self) -> tuple[int, str]:
         """(last sequence, last hash) as recorded by ``append``; (0, 64 zeros) when empty."""
 
-    @abc.abstractmethod
     def iter_records(self, query: Query | None = None) -> Iterator[AuditRecord]:
-        """Records in sequence order, filtered."""
+        """Streams from one read-only snapshot, so a large export needs little memory."""
+        with self._reading() as conn:
+            for row in self._rows(conn, query):
+                yield chain.record_from_row(row)
+
+    @abc.abstractmethod
+    def _reading(self) -> contextlib.AbstractContextManager[Any]:
+        """A read-only connection holding one consistent snapshot (a private one: appends go on)."""
+
+    @abc.abstractmethod
+    def _verify_snapshot(self, conn: Any, key: AnchorKey | None) -> VerifyResult:
+        """``verify`` on an open snapshot (the backend's SQL)."""
+
+    @abc.abstractmethod
+    def _rows(self, conn: Any, query: Query | None) -> Iterator[tuple]:
+        """The rows ``query`` selects, streamed, in sequence order."""
 
     @abc.abstractmethod
     def close(self) -> None:
