@@ -254,6 +254,8 @@ class Settings:
     show_lungs: bool = True
     #: sign-off asks for the OS login's password again (PAM on Linux, the ``pam`` extra); never stored
     sign_off_password: bool = False
+    #: sign-off asks "Sign off this review of <file>?" (once per image) before it is recorded
+    confirm_sign_off: bool = True
     #: what was wrong in the file or the environment when these were loaded (each replaced by its default);
     #: not a setting: never saved, not compared
     problems: tuple[str, ...] = field(default=(), compare=False, repr=False)

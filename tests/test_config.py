@@ -55,6 +55,7 @@ def test_a_broken_settings_file_is_a_readable_problem_and_the_defaults(tmp_path)
 @pytest.mark.parametrize(("key", "value", "default"), [
     ("max_recent", "3", 10), ("max_recent", -1, 10), ("max_recent", True, 10), ("max_recent", 2.5, 10),
     ("show_heatmap", "no", True), ("show_lungs", 0, True), ("show_heatmap", None, True),
+    ("confirm_sign_off", "false", True), ("confirm_sign_off", 0, True), ("confirm_sign_off", None, True),
     ("device", "tpu", "auto"), ("device", 3, "auto"), ("model", ["a"], ""), ("display_name", 7, ""),
     ("recent_files", "/x/a.dcm", ()), ("recent_files", ["/x/a.dcm", 3], ()), ("ood_gate", {"id": 1}, ""),
 ])
@@ -76,9 +77,11 @@ def test_a_wrong_type_is_a_problem_and_the_default(tmp_path, caplog, key, value,
 def test_well_typed_values_are_kept_and_device_names_normalised(tmp_path):
     env = {"RADASSIST_HOME": str(tmp_path)}
     app_paths(env).ensure().settings_file.write_text(json.dumps(
-        {"device": " CPU ", "max_recent": 0, "show_heatmap": False, "recent_files": ["/a"], "lung_model": "x"}))
+        {"device": " CPU ", "max_recent": 0, "show_heatmap": False, "recent_files": ["/a"], "lung_model": "x",
+         "confirm_sign_off": False}))
     s = load_settings(env=env)
     assert (s.device, s.max_recent, s.show_heatmap, s.recent_files, s.lung_model) == ("cpu", 0, False, ("/a",), "x")
+    assert s.confirm_sign_off is False and Settings().confirm_sign_off is True
     assert s.problems == ()
 
 

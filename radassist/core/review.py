@@ -6,6 +6,9 @@ decision, the value it supersedes and the reason. Disagreeing with the AI, or ch
 decision, needs a reason. Nothing is ever overwritten: ``history`` returns every decision, a later one
 marking the earlier one ``superseded``. Patient names and IDs never enter a review event.
 
+A signed-off review is read-only: any later change is an ``addendum`` (a reason is required), which
+supersedes the finding's earlier value while the sign-off stays in the history, and in force.
+
 The GUI's findings panel and ``radassist review`` both drive this class, so they record the same events.
 """
 
@@ -26,7 +29,13 @@ from radassist.core.errors import AuditError, ReviewError
 log = logging.getLogger(__name__)
 
 PRESENT, ABSENT = "present", "absent"
-DECISION_EVENTS = (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED, ev.NOTE_ADDED, ev.SIGNED_OFF)
+DECISION_EVENTS = (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED, ev.NOTE_ADDED, ev.SIGNED_OFF, ev.ADDENDUM)
+#: the events that set a finding's value
+FINDING_EVENTS = (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED, ev.ADDENDUM)
+
+#: a worklist item's review state (``review_state``); UNKNOWN: not opened in this session yet
+NEW, REVIEWED, SIGNED_OFF, UNSAVED, UNKNOWN = "new", "reviewed", "signed off", "not yet saved", ""
+REVIEW_STATES = (NEW, REVIEWED, SIGNED_OFF, UNSAVED)
 
 
 @dataclass(frozen=True)
@@ -67,18 +76,19 @@ class Decision:
 
 
 def mark_superseded(decisions: Iterable[Decision]) -> list[Decision]:
-    """Flag each finding decision followed by a later one on the same label, and each sign-off followed
-    by a later finding decision (the review was reopened). Nothing is dropped."""
+    """Flag each finding decision (an addendum included) followed by a later one on the same label, and
+    each sign-off followed by a later plain finding decision (a review reopened before addenda existed).
+    An addendum never supersedes the sign-off it amends. Nothing is dropped."""
     out = list(decisions)
     later_labels: set[str] = set()
     later_finding = False
     for i in range(len(out) - 1, -1, -1):
         d = out[i]
-        if d.kind in (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED):
+        if d.kind in FINDING_EVENTS:
             if d.label in later_labels:
                 out[i] = replace(d, superseded=True)
             later_labels.add(d.label)
-            later_finding = True
+            later_finding = later_finding or d.kind != ev.ADDENDUM
         elif d.kind == ev.SIGNED_OFF and later_finding:
             out[i] = replace(d, superseded=True)
     return out
@@ -91,12 +101,33 @@ def history(store: AuditStore, pixel_sha256: str) -> list[Decision]:
 
 
 def current_values(decisions: Iterable[Decision]) -> dict[str, Decision]:
-    """The decision in force for each finding label."""
+    """The decision in force for each finding label (an addendum's value once there is one)."""
     cur: dict[str, Decision] = {}
     for d in decisions:
-        if d.kind in (ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED):
+        if d.kind in FINDING_EVENTS:
             cur[d.label] = d
     return cur
+
+
+def sign_off_in_force(decisions: Iterable[Decision]) -> Decision | None:
+    """The sign-off that closes this history (None while the review is open)."""
+    found = None
+    for d in mark_superseded(decisions):
+        if d.kind == ev.SIGNED_OFF and not d.superseded:
+            found = d
+    return found
+
+
+def review_state(decisions: Iterable[Decision]) -> str:
+    """A worklist item's state from its history: ``not yet saved`` while any step waits for the store,
+    else ``signed off``, ``reviewed`` (a decision or note, not signed off) or ``new``."""
+    ds = list(decisions)
+    if any(not d.saved for d in ds):
+        return UNSAVED
+    if sign_off_in_force(ds) is not None:
+        return SIGNED_OFF
+    return REVIEWED if ds else NEW
+
 
 
 def open_failure_event(path: str | os.PathLike[str], exc: BaseException, user: str) -> AuditEvent:
@@ -230,7 +261,6 @@ class Review:
         #: sign-off needs the OS login's password (``check_os_password``)
         self.require_password = require_password
         self._decisions: list[Decision] = list(prior) if prior is not None else self._load_prior()
-        self._closed = False
 
     @property
     def os_user(self) -> str:
@@ -262,7 +292,18 @@ class Review:
 
     @property
     def signed_off(self) -> bool:
-        return self._closed
+        """Signed off (in this session or an earlier one, also while the sign-off is not yet saved):
+        read-only, changes only by ``addendum``."""
+        return self.sign_off_decision is not None
+
+    @property
+    def sign_off_decision(self) -> Decision | None:
+        """The sign-off in force: who signed and when."""
+        return sign_off_in_force(self.decisions)
+
+    def summary(self) -> dict[str, str]:
+        """Each decided finding's value in force (what a sign-off records)."""
+        return {label: d.value for label, d in self.current().items()}
 
     def ai_value(self, label: str) -> str:
         return PRESENT if bool(self._finding(label).get("positive")) else ABSENT
@@ -285,6 +326,7 @@ class Review:
 
     def accept_all(self) -> list[Decision]:
         """Accept the AI's call for every finding not yet decided."""
+        self._open_check()
         return [self.accept(label) for label in self.undecided()]
 
     def correct(self, label: str, present: bool | str, reason: str) -> Decision:
@@ -332,13 +374,37 @@ class Review:
                               hint="Accept or correct each finding first.")
         if self.require_password:
             check_os_password(self.os_user, password or "")
-        summary = {label: d.value for label, d in self.current().items()}
-        try:
-            return self._decision(ev.SIGNED_OFF, model=self.model, ai_output=self.record,
-                                  decision={"findings": summary}, details={"note": note} if note else None)
-        finally:
-            # also when the write failed: the sign-off is taken (pending, retried), never signed twice
-            self._closed = True
+        # also when the write fails the sign-off is taken (listed, pending, retried): never signed twice
+        return self._decision(ev.SIGNED_OFF, model=self.model, ai_output=self.record,
+                              decision={"findings": self.summary()}, details={"note": note} if note else None)
+
+    def addendum(self, label: str, present: bool | str, reason: str) -> Decision:
+        """Change ``label`` on a signed-off review: a new ``addendum`` event with the required ``reason``; it
+        supersedes the value in force, the sign-off and every earlier step stay in the history."""
+        signed = self.sign_off_decision
+        if signed is None:
+            raise ReviewError("An addendum amends a signed-off review; this one is still open.",
+                              hint="Accept or correct the finding instead.")
+        finding = self._finding(label)
+        value, ai = _as_value(present), self.ai_value(label)
+        reason = (reason or "").strip()
+        if not reason:
+            raise ReviewError(f"An addendum to {label} needs a reason.")
+        before = self.current().get(label)
+        if before is not None and before.value == value:
+            raise ReviewError(f"{label} is already {value} in this review: nothing to amend.")
+        previous: dict[str, Any] = {"value": before.value if before else ai,
+                                    "source": "reviewer" if before else "ai",
+                                    "signed_off": {"user": signed.user, "os_user": signed.os_user,
+                                                   "event_id": signed.event_id, "sequence": signed.sequence,
+                                                   "timestamp": signed.timestamp}}
+        if before is not None:
+            previous.update(user=before.user, sequence=before.sequence, event_id=before.event_id,
+                            timestamp=before.timestamp)
+        decision = {"label": label, "value": value, "ai_value": ai, "action": "addendum",
+                    "probability": finding.get("probability"), "threshold": finding.get("threshold")}
+        return self._decision(ev.ADDENDUM, model=self.model, ai_output=self.record, decision=decision,
+                              previous=previous, reason=reason)
 
     def retry(self) -> list[AuditRecord]:
         """Retry the events not yet saved (raises AuditWriteError while the store still fails)."""
@@ -356,8 +422,10 @@ class Review:
             raise ReviewError(f"No finding {label!r} in this analysis (findings: {known}).") from None
 
     def _open_check(self) -> None:
-        if self._closed:
-            raise ReviewError("This review is signed off.", hint="Reopen the image to amend it.")
+        signed = self.sign_off_decision
+        if signed is not None:
+            raise ReviewError(f"This review is signed off (by {signed.signer}): a change needs an addendum.",
+                              hint="Record the change as an addendum with its reason (Review ▸ Add Addendum… in the app).")
 
     def _event(self, kind: str, **fields: Any) -> AuditEvent:
         return AuditEvent(event_type=kind, **self._base, **fields)

@@ -6,12 +6,17 @@ step through the worklist. Disagreeing with the AI needs a reason: the reason fi
 is empty the decision is refused (``core.review`` decides) and the field asks for one; Enter in the field
 then records it. The history lists every decision ever made on this image; later ones supersede earlier
 ones, which stay visible. A decision the audit store could not take stays listed as "not yet saved".
+
+A signed-off review is read-only ("Signed off by … at …"): a later change is an addendum with a reason
+(Add addendum…). Sign-off asks once per image for confirmation, naming the file and the calls, unless the
+setting ``confirm_sign_off`` is off.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,12 +24,17 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -60,6 +70,9 @@ def describe(decision: Any) -> str:
         text = f"{decision.label} {decision.value} (corrected; AI said {decision.ai_value})"
     elif decision.kind == ev.SIGNED_OFF:
         text = "signed off"
+    elif decision.kind == ev.ADDENDUM:
+        was = (decision.previous or {}).get("value", "")
+        text = f"ADDENDUM: {decision.label} {decision.value}" + (f" (was {was})" if was else "")
     else:
         text = "note"
     if decision.reason:
@@ -71,6 +84,82 @@ def describe(decision: Any) -> str:
     if not decision.saved:
         text += f"  [{UNSAVED_TEXT}]"
     return who + text
+
+
+def signed_off_text(decision: Any) -> str:
+    """'Signed off by <display name> (<login>) at <local time>' for a sign-off Decision."""
+    text = f"Signed off by {decision.signer} at {local_time(decision.timestamp)}"
+    return text if decision.saved else f"{text} ({UNSAVED_TEXT})"
+
+
+def sign_off_question(review: Any, file_name: str) -> tuple[str, str]:
+    """The confirmation's question and its details: the file, then each finding's call in force."""
+    question = f"Sign off this review of {file_name or 'this image'}?"
+    lines = []
+    for label, d in review.current().items():
+        ai = review.ai_value(label)
+        lines.append(f"{label}: {d.value} " + ("(agrees with the AI)" if d.value == ai else f"(AI said {ai})"))
+    return question, "\n".join(lines) or "No AI findings: your reading only."
+
+
+def confirm_sign_off(parent: QWidget | None, question: str, details: str) -> bool:
+    """Ask before a sign-off is recorded; True to sign off. (The UI boundary tests answer.)"""
+    box = QMessageBox(QMessageBox.Icon.Question, "Sign off", question, QMessageBox.StandardButton.NoButton, parent)
+    box.setInformativeText(details)
+    yes = box.addButton("&Sign off", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(yes)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+class AddendumDialog(QDialog):
+    """Asks for an addendum: which finding, its new value, and the reason (required: OK stays off without)."""
+
+    def __init__(self, review: Any, parent: QWidget | None = None, label: str = "") -> None:
+        super().__init__(parent)
+        from radassist.core.review import ABSENT, PRESENT
+
+        self.setWindowTitle("Add addendum")
+        self.review = review
+        self.finding = QComboBox(self)
+        self.finding.addItems(list(review.findings))
+        if label in review.findings:
+            self.finding.setCurrentText(label)
+        self.value = QComboBox(self)
+        self.value.addItems([PRESENT, ABSENT])
+        self.reason = QLineEdit(self)
+        self.reason.setPlaceholderText("Why the signed-off review changes (required)")
+        self.current = QLabel(self)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(QLabel("This review is signed off. An addendum is recorded beside it; nothing is erased.", self))
+        form.addRow("Finding:", self.finding)
+        form.addRow("", self.current)
+        form.addRow("New value:", self.value)
+        form.addRow("Reason:", self.reason)
+        form.addRow(self.buttons)
+        self.finding.currentTextChanged.connect(self._finding_changed)
+        self.reason.textChanged.connect(self._update_ok)
+        self._finding_changed(self.finding.currentText())
+
+    def _finding_changed(self, label: str) -> None:
+        from radassist.core.review import ABSENT, PRESENT
+
+        d = self.review.current().get(label)
+        now = d.value if d is not None else (self.review.ai_value(label) if label else "")
+        self.current.setText(f"now: {now}" if now else "")
+        self.value.setCurrentText(ABSENT if now == PRESENT else PRESENT)  # an addendum changes the value
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.reason.text().strip()))
+
+    def values(self) -> tuple[str, str, str]:
+        return self.finding.currentText(), self.value.currentText(), self.reason.text().strip()
 
 
 class ReviewPanel(QWidget):
@@ -111,6 +200,11 @@ class ReviewPanel(QWidget):
         self.note.setPlaceholderText("Note for this study (optional, saved with the sign-off)")
         self.btn_sign_off = QPushButton("Sign off (Ctrl+Enter)", self)
         self.btn_sign_off.clicked.connect(self.sign_off)
+        self.signed_label = QLabel(self)
+        self.signed_label.setWordWrap(True)
+        self.btn_addendum = QPushButton("Add addendum…", self)
+        self.btn_addendum.setToolTip("Change a finding of this signed-off review; a reason is required")
+        self.btn_addendum.clicked.connect(self.add_addendum)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
@@ -130,12 +224,21 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.reason)
         layout.addWidget(self.note)
         layout.addWidget(self.btn_sign_off)
+        layout.addWidget(self.signed_label)
+        layout.addWidget(self.btn_addendum)
         layout.addWidget(self.message)
         layout.addWidget(QLabel("History of this image:", self))
         layout.addWidget(self.history, 1)
         self.actions_: dict[str, QAction] = {}
         #: asks for the OS password when the review requires it; None = cancelled (replaced in tests)
         self.ask_password = self._ask_password
+        #: asks for an addendum: (label, value, reason), or None when cancelled (replaced in tests)
+        self.ask_addendum = self._ask_addendum
+        #: whether a sign-off asks for confirmation (the assistant reads the setting ``confirm_sign_off``)
+        self.should_confirm: Callable[[], bool] = lambda: True
+        #: the file on screen, named in the sign-off confirmation (set by the assistant)
+        self.file_name = ""
+        self._confirmed: set[str] = set()  # images whose sign-off was confirmed: asked once per image
         self.set_review(None)
 
     # --- keyboard ------------------------------------------------------------------------------------
@@ -144,7 +247,8 @@ class ReviewPanel(QWidget):
         specs = (("accept_all", "&Accept All Findings", "A", self.accept_all),
                  ("present", "Mark Selected Finding &Present", "P", lambda: self.mark_selected(True)),
                  ("absent", "Mark Selected Finding &Absent", "N", lambda: self.mark_selected(False)),
-                 ("sign_off", "&Sign Off", ["Ctrl+Return", "Ctrl+Enter"], self.sign_off))
+                 ("sign_off", "&Sign Off", ["Ctrl+Return", "Ctrl+Enter"], self.sign_off),
+                 ("addendum", "Add Adden&dum…", [], self.add_addendum))
         out = []
         for key, text, shortcut, slot in specs:
             act = QAction(text, parent)
@@ -174,8 +278,14 @@ class ReviewPanel(QWidget):
         self.history.clear()
         if review is None:
             self.reviewer_label.setText("Nothing to review yet.")
+            self.signed_label.clear()
+            self.signed_label.hide()
             self._update_enabled()
             return
+        signed = review.sign_off_decision
+        self.signed_label.setVisible(signed is not None)
+        self.signed_label.setText(f"<b>{html.escape(signed_off_text(signed))}</b> — read-only; "
+                                  "a change is an addendum." if signed is not None else "")
         self.reviewer_label.setText(f"Reviewer: <b>{html.escape(review.reviewer)}</b>"
                                     + ("  — <b>signed off</b>" if self.closed else ""))
         decisions = review.decisions
@@ -221,12 +331,16 @@ class ReviewPanel(QWidget):
     def _update_enabled(self) -> None:
         open_ = self.review is not None and not self.closed
         has_findings = open_ and bool(self.review.findings)
+        can_amend = self.closed and bool(self.review.findings)
         for w in (self.btn_accept_all, self.btn_present, self.btn_absent, self.reason):
             w.setEnabled(has_findings)
         self.note.setEnabled(open_)
         self.btn_sign_off.setEnabled(open_)
+        self.btn_addendum.setEnabled(can_amend)
+        self.btn_addendum.setVisible(self.closed)
+        enabled = {"sign_off": open_, "addendum": can_amend}
         for key, act in self.actions_.items():
-            act.setEnabled(has_findings if key != "sign_off" else open_)
+            act.setEnabled(enabled.get(key, has_findings))
 
     def _set_message(self, text: str, *, error: bool = False) -> None:
         self.message.setStyleSheet(ERROR_STYLE if error else INFO_STYLE)
@@ -308,8 +422,17 @@ class ReviewPanel(QWidget):
         from radassist.core.errors import ReviewError
 
         note = self.note.text().strip()
+        sha = self.review.identity["pixel_sha256"]
+        # nothing is asked while findings are undecided: core refuses that sign-off and says why
+        ready = not self.review.undecided()
+        if ready and self.should_confirm() and sha not in self._confirmed:
+            question, details = sign_off_question(self.review, self.file_name)
+            if not confirm_sign_off(self, question, details):
+                self._set_message("Not signed off.")
+                return False
+            self._confirmed.add(sha)
         password = None
-        if getattr(self.review, "require_password", False):
+        if ready and getattr(self.review, "require_password", False):
             password = self.ask_password(self.review.os_user)
             if password is None:
                 self._set_message("Not signed off.")
@@ -326,7 +449,36 @@ class ReviewPanel(QWidget):
         self.refresh()
         return True
 
+    def add_addendum(self) -> bool:
+        """Amend the signed-off review: asks for the finding, its new value and the reason (core requires one)."""
+        if self.review is None or not self.closed:
+            self._set_message("An addendum amends a signed-off review." if self.review is not None
+                              else "Open an analysed image first.", error=True)
+            return False
+        from radassist.core.errors import ReviewError
+
+        asked = self.ask_addendum(self.review)
+        if asked is None:
+            self._set_message("No addendum recorded.")
+            return False
+        label, value, reason = asked
+        try:
+            ok = self._record(lambda: self.review.addendum(label, value, reason), raise_review=True)
+        except ReviewError as exc:
+            self._set_message(html.escape(exc.message + (f" {exc.hint}" if exc.hint else "")), error=True)
+            return False
+        self._set_message(f"Addendum: {html.escape(label)} {value}." if ok else
+                          f"Addendum: {html.escape(label)} {value} recorded but {UNSAVED_TEXT} (retrying).",
+                          error=not ok)
+        self.select_label(label)
+        self.refresh()
+        return True
+
     # --- internals -----------------------------------------------------------------------------------
+    def _ask_addendum(self, review: Any) -> tuple[str, str, str] | None:
+        dlg = AddendumDialog(review, self, self.selected_label())
+        return dlg.values() if dlg.exec() == QDialog.DialogCode.Accepted else None
+
     def _ask_password(self, login: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog
 
@@ -339,7 +491,7 @@ class ReviewPanel(QWidget):
             self._set_message("Open an analysed image first.", error=True)
             return False
         if self.closed:
-            self._set_message("This review is signed off. Reopen the image to amend it.", error=True)
+            self._set_message("This review is signed off: use Add addendum… to change it.", error=True)
             return False
         return True
 

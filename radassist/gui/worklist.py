@@ -1,7 +1,10 @@
 """The worklist: images found in a folder (or a set of files), listed from their headers only.
 
 Scanning runs on a worker and arrives in batches, so a folder of hundreds of DICOM files lists while
-the user already looks at the first image. Files that are not images are counted, not listed.
+the user already looks at the first image. Files that are not images are counted, not listed. A folder
+lists in natural order (person100 before person1000: ``core.worklist.natural_key``); files picked by hand
+keep the order given. Each row shows the image's review state and the AI's call once they are known
+(set by the assistant from core), and a filter box above the list hides rows by text and by state.
 """
 
 from __future__ import annotations
@@ -14,9 +17,23 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from radassist.core.errors import RadAssistError
+from radassist.core.review import UNKNOWN, UNSAVED
+from radassist.core.worklist import ALL_STATES, STATE_FILTERS, natural_key, row_matches
+from radassist.gui import palette
 from radassist.gui.annotations import dicom_date, person_name
 
 #: stop listing after this many files so a mistaken click on "/" cannot run forever
@@ -39,12 +56,12 @@ class ScanResult:
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files as given and, for folders, every non-hidden file below them in a stable order."""
+    """Files as given and, for folders, every non-hidden file below them in natural order."""
     for p in paths:
         if p.is_dir():
             for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
+                dirs[:] = sorted((d for d in dirs if not d.startswith(".")), key=natural_key)
+                for name in sorted(files, key=natural_key):
                     if not name.startswith("."):
                         yield Path(root) / name
         else:
@@ -88,11 +105,17 @@ def _field(header: Any, name: str) -> str:
     return "" if value in (None, "") else str(value)
 
 
+#: columns of the review state and the AI call (set with ``Worklist.set_row``)
+STATE_COL, AI_COL = 1, 2
+NOT_OPENED_TEXT = "·"
+NOT_OPENED_TIP = "Not opened in this session: its review state is known once it is opened"
+
+
 class Worklist(QWidget):
     """A list of images; activating one asks the window to open it."""
 
     open_requested = Signal(object)  # Path
-    COLUMNS = ("File", "Patient", "Study date", "Modality / view", "Size")
+    COLUMNS = ("File", "State", "AI", "Patient", "Study date", "Modality / view", "Size")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -106,12 +129,27 @@ class Worklist(QWidget):
         self.tree.header().setStretchLastSection(True)
         self.summary = QLabel("No folder open.", self)
         self.summary.setWordWrap(True)
+        self.filter_text = QLineEdit(self)
+        self.filter_text.setPlaceholderText("Filter: file, patient, AI call…")
+        self.filter_text.setClearButtonEnabled(True)
+        self.filter_text.setAccessibleName("Worklist filter")
+        self.filter_state = QComboBox(self)
+        self.filter_state.addItems(list(STATE_FILTERS))
+        self.filter_state.setAccessibleName("Worklist state filter")
+        self.filter_text.textChanged.connect(self.apply_filter)
+        self.filter_state.currentTextChanged.connect(self.apply_filter)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_text, 1)
+        filters.addWidget(self.filter_state)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.summary)
+        layout.addLayout(filters)
         layout.addWidget(self.tree)
         self.tree.currentItemChanged.connect(self._current_changed)
         self._silent = False
+        self._states: dict[Path, str] = {}  # each path's review state once known (this session)
+        self._calls: dict[Path, str] = {}
 
     def clear(self, title: str = "") -> None:
         self._silent = True
@@ -126,15 +164,73 @@ class Worklist(QWidget):
             rows, cols = _field(h, "rows"), _field(h, "columns")
             what = " ".join(x for x in (_field(h, "modality"), _field(h, "view_position")) if x) or h.format
             patient = (getattr(h, "patient", None) or {}).get("PatientName", "")
-            item = QTreeWidgetItem([e.path.name, person_name(patient), dicom_date(_field(h, "study_date")), what,
-                                    f"{cols} × {rows}" if rows and cols and rows != "0" else ""])
+            item = QTreeWidgetItem([e.path.name, "", "", person_name(patient), dicom_date(_field(h, "study_date")),
+                                    what, f"{cols} × {rows}" if rows and cols and rows != "0" else ""])
             item.setData(0, Qt.ItemDataRole.UserRole, e.path)
             item.setToolTip(0, str(e.path))
+            self._show_row(item, e.path)
             items.append(item)
         self.tree.addTopLevelItems(items)
+        for item in items:
+            item.setHidden(not self._matches(item))
         if self.tree.topLevelItemCount() == len(items):
             for c in range(len(self.COLUMNS) - 1):
                 self.tree.resizeColumnToContents(c)
+
+    # --- state, AI call, filter ------------------------------------------------------------------
+    def set_row(self, path: Path, *, state: str | None = None, ai: str | None = None) -> None:
+        """Show ``path``'s review state (``core.review.review_state``) and/or AI call (``core.worklist.ai_call``)."""
+        path = Path(path)
+        if state is not None:
+            self._states[path] = state
+        if ai is not None:
+            self._calls[path] = ai
+        item = self._item(path)
+        if item is not None:
+            self._show_row(item, path)
+            item.setHidden(not self._matches(item) and item is not self.tree.currentItem())
+
+    def state_of(self, path: Path) -> str:
+        """The review state shown for ``path`` ("" when not opened yet in this session)."""
+        return self._states.get(Path(path), UNKNOWN)
+
+    def row_text(self, path: Path, column: int) -> str:
+        item = self._item(Path(path))
+        return item.text(column) if item is not None else ""
+
+    def visible_paths(self) -> list[Path]:
+        return [p for p, item in zip(self.paths(), self._items(), strict=True) if not item.isHidden()]
+
+    def apply_filter(self, *_args: object) -> None:
+        """Hide the rows that do not match the filter text and state (the selected row stays visible)."""
+        current = self.tree.currentItem()
+        for item in self._items():
+            item.setHidden(not self._matches(item) and item is not current)
+
+    def _matches(self, item: QTreeWidgetItem) -> bool:
+        path = item.data(0, Qt.ItemDataRole.UserRole)
+        texts = [item.text(c) for c in range(len(self.COLUMNS))]
+        return row_matches(texts, self.filter_text.text(), self.state_of(path),
+                           self.filter_state.currentText() or ALL_STATES)
+
+    def _show_row(self, item: QTreeWidgetItem, path: Path) -> None:
+        state = self._states.get(path, UNKNOWN)
+        item.setText(STATE_COL, state or NOT_OPENED_TEXT)
+        item.setToolTip(STATE_COL, NOT_OPENED_TIP if not state else f"Review: {state}")
+        if state == UNSAVED:
+            item.setForeground(STATE_COL, QColor(palette.WARNING_TEXT))
+        else:
+            item.setData(STATE_COL, Qt.ItemDataRole.ForegroundRole, None)
+        item.setText(AI_COL, self._calls.get(path, "—"))
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        return [self.tree.topLevelItem(i) for i in range(self.count())]
+
+    def _item(self, path: Path) -> QTreeWidgetItem | None:
+        for item in self._items():
+            if item.data(0, Qt.ItemDataRole.UserRole) == path:
+                return item
+        return None
 
     def count(self) -> int:
         return self.tree.topLevelItemCount()
@@ -153,15 +249,20 @@ class Worklist(QWidget):
                 return
 
     def select_relative(self, step: int) -> bool:
-        """Move to the previous/next image and open it; False at either end or when empty."""
+        """Move to the previous/next image the filter shows and open it; False at either end or when empty."""
         n = self.count()
         if n == 0:
             return False
         current = self.tree.indexOfTopLevelItem(self.tree.currentItem()) if self.tree.currentItem() else -1
         target = current + step if current >= 0 else (0 if step > 0 else n - 1)
+        while 0 <= target < n and self.tree.topLevelItem(target).isHidden():
+            target += 1 if step > 0 else -1
         if not 0 <= target < n:
             return False
+        previous = self.tree.currentItem()
         self.tree.setCurrentItem(self.tree.topLevelItem(target))
+        if previous is not None and not self._matches(previous):
+            previous.setHidden(True)  # kept visible only while it was the selected row
         return True
 
     def _current_changed(self, item: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:

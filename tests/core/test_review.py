@@ -74,12 +74,8 @@ def test_a_later_correction_supersedes_but_never_erases(box, store):
     rec = _record(0.83)  # AI: present
     first = Review(rec, "dr.alice", box)
     first.correct("pneumonia", "absent", "rib overlap")
-    first.sign_off()
-    with pytest.raises(ReviewError, match=r"signed off"):
-        first.accept("pneumonia")
-
-    reopened = Review(rec, "dr.bob", box)  # reopening shows the history
-    assert [d.kind for d in reopened.decisions] == ["finding_corrected", "signed_off"]
+    reopened = Review(rec, "dr.bob", box)  # reopening (before any sign-off) shows the history
+    assert [d.kind for d in reopened.decisions] == ["finding_corrected"]
     assert reopened.current()["pneumonia"].value == "absent"
     with pytest.raises(ReviewError, match=r"Changing pneumonia from absent .decided by dr.alice. needs a reason"):
         reopened.accept("pneumonia")  # agrees with the AI, but overturns a colleague
@@ -92,10 +88,120 @@ def test_a_later_correction_supersedes_but_never_erases(box, store):
     h = history(store, rec["image"]["pixel_sha256"])
     assert [(x.kind, x.user, x.value, x.superseded) for x in h] == [
         ("finding_corrected", "dr.alice", "absent", True),
-        ("signed_off", "dr.alice", "", True),  # a later decision reopened the review
         ("finding_accepted", "dr.bob", "present", False),
     ]
     assert store.verify().ok
+
+
+def test_a_signed_off_review_is_read_only_and_changes_only_by_an_addendum(box, store):
+    rec = _record(0.83, labels=("pneumonia", "effusion"))  # AI: present, present
+    first = Review(rec, "dr.alice", box)
+    first.correct("pneumonia", "absent", "rib overlap")
+    first.accept("effusion")
+    first.add_note("compare with last week")
+    signed = first.sign_off()
+    assert first.signed_off and first.sign_off_decision.event_id == signed.event_id
+    with pytest.raises(ReviewError, match=r"signed off .*addendum"):
+        first.sign_off()  # never signed twice
+
+    reopened = Review(rec, "dr.bob", box)  # another session: the sign-off from the store closes the review
+    assert reopened.signed_off and reopened.sign_off_decision.user == "dr.alice"
+    for step in (lambda: reopened.accept("effusion"), lambda: reopened.accept_all(),
+                 lambda: reopened.decide("pneumonia", "present", "second look"),
+                 lambda: reopened.correct("effusion", "absent", "artefact"),
+                 lambda: reopened.add_note("late note"), lambda: reopened.sign_off()):
+        with pytest.raises(ReviewError, match=r"signed off .*addendum") as info:
+            step()
+        assert "addendum" in (info.value.hint or "").lower()
+    with pytest.raises(ReviewError, match=r"reason"):
+        reopened.addendum("pneumonia", "present", "  ")
+    with pytest.raises(ReviewError, match=r"nothing to amend"):
+        reopened.addendum("pneumonia", "absent", "same value")
+    with pytest.raises(ReviewError, match=r"No finding 'edema'"):
+        reopened.addendum("edema", "present", "not a finding of this model")
+    count = store.count()
+    assert [r.event.event_type for r in store.query()][-1] == "signed_off" and count == 4  # nothing written
+
+    a = reopened.addendum("pneumonia", "present", "consolidation on the lateral view")
+    assert a.kind == "addendum" and a.saved and a.reason == "consolidation on the lateral view"
+    assert reopened.current()["pneumonia"].value == "present"  # the addendum is in force ...
+    assert reopened.signed_off and reopened.sign_off_decision.event_id == signed.event_id  # ... still signed off
+    stored = store.query(event_types=["addendum"])[0].event
+    assert stored.decision["action"] == "addendum" and stored.decision["value"] == "present"
+    assert stored.previous["value"] == "absent" and stored.previous["user"] == "dr.alice"
+    assert stored.previous["signed_off"]["event_id"] == signed.event_id and stored.user == "dr.bob"
+
+    h = history(store, rec["image"]["pixel_sha256"])
+    assert [(x.kind, x.user, x.value, x.superseded) for x in h] == [
+        ("finding_corrected", "dr.alice", "absent", True),  # superseded by the addendum, never erased
+        ("finding_accepted", "dr.alice", "present", False),
+        ("note_added", "dr.alice", "", False),
+        ("signed_off", "dr.alice", "", False),  # the sign-off stays in force
+        ("addendum", "dr.bob", "present", False),
+    ]
+    again = Review(rec, "dr.carol", box)
+    assert again.current()["pneumonia"].value == "present" and again.signed_off
+    assert again.addendum("pneumonia", "absent", "third reader").previous["source"] == "reviewer"
+    assert store.verify().ok
+
+
+def test_an_addendum_needs_a_signed_off_review(box):
+    review = Review(_record(0.83), "dr.alice", box)
+    with pytest.raises(ReviewError, match=r"still open"):
+        review.addendum("pneumonia", "absent", "too early")
+
+
+def test_a_review_reopened_before_addenda_existed_stays_open():
+    """Histories written by 0.3 and earlier: a plain decision after a sign-off superseded it (reopened)."""
+    from radassist.core.audit import events as ev
+    from radassist.core.review import Decision, sign_off_in_force
+
+    def d(kind, n):
+        return Decision(kind=kind, user="dr", timestamp="", event_id=str(n), label="pneumonia" if n != 1 else "",
+                        value="absent", sequence=n)
+
+    legacy = [d(ev.FINDING_ACCEPTED, 0), d(ev.SIGNED_OFF, 1), d(ev.FINDING_CORRECTED, 2)]
+    assert sign_off_in_force(legacy) is None
+    amended = [d(ev.FINDING_ACCEPTED, 0), d(ev.SIGNED_OFF, 1), d(ev.ADDENDUM, 2)]
+    assert sign_off_in_force(amended).event_id == "1"
+
+
+def test_review_state_new_reviewed_signed_off_and_not_yet_saved(box, store):
+    from radassist.core.review import NEW, REVIEWED, SIGNED_OFF, UNSAVED, review_state
+
+    review = Review(_record(0.83), "dr.alice", box)
+    assert review_state(review.decisions) == NEW
+    review.image_opened()  # not a decision: still new
+    assert review_state(review.decisions) == NEW
+    review.accept("pneumonia")
+    assert review_state(review.decisions) == REVIEWED
+    store._conn.execute("PRAGMA query_only = ON")
+    with pytest.raises(AuditWriteError):
+        review.sign_off()
+    assert review_state(review.decisions) == UNSAVED  # taken, waiting for the store
+    store._conn.execute("PRAGMA query_only = OFF")
+    review.retry()
+    assert review_state(review.decisions) == SIGNED_OFF
+    assert review_state(history(store, review.identity["pixel_sha256"])) == SIGNED_OFF
+
+
+def test_natural_order_and_the_ai_call_of_a_worklist_row():
+    from radassist.core.worklist import ai_call, natural_path_key, natural_sorted, row_matches
+
+    names = ["person1000_virus.jpeg", "person10_bacteria.jpeg", "person100_virus.jpeg", "person1_virus.jpeg",
+             "IM2", "im10", "person01_virus.jpeg"]
+    assert natural_sorted(names) == ["IM2", "im10", "person01_virus.jpeg", "person1_virus.jpeg",
+                                     "person10_bacteria.jpeg", "person100_virus.jpeg", "person1000_virus.jpeg"]
+    assert sorted(["b/x10", "a9/z", "b/x9", "a10/z"], key=natural_path_key) == ["a9/z", "a10/z", "b/x9", "b/x10"]
+    rec = _record(0.912, labels=("pneumonia",))
+    assert ai_call(rec) == "pneumonia 0.91 ▲"
+    assert ai_call(_record(0.1)) == "pneumonia 0.10"
+    assert ai_call(None) == "—" and ai_call({"status": "rejected", "findings": []}) == "no call"
+    assert row_matches(["person100.dcm", "pneumonia 0.91 ▲"], "PNEU 100")
+    assert not row_matches(["person100.dcm"], "person2")
+    assert row_matches(["x"], "", "signed off", "signed off")
+    assert not row_matches(["x"], "", "reviewed", "signed off")
+    assert row_matches(["x"], "", "reviewed", "not signed off") and row_matches(["x"], "", "", "not opened yet")
 
 
 def test_sign_off_needs_every_finding_decided(box, store):
@@ -159,6 +265,7 @@ def test_a_sign_off_that_cannot_be_saved_still_closes_the_review_and_is_stored_o
     assert review.signed_off  # taken: the UI shows it closed and "not yet saved", never asks to sign twice
     with pytest.raises(ReviewError, match=r"signed off"):
         review.sign_off()
+    assert review.unsaved()[0].kind == "signed_off"
     store._conn.execute("PRAGMA query_only = OFF")
     review.retry()
     assert [r.event.event_type for r in store.query()] == ["finding_accepted", "signed_off"]

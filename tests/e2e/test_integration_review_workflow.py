@@ -1,8 +1,8 @@
 """The clinician's review workflow end to end, in the real app window with a real model and audit store.
 
-Open a DICOM -> findings shown -> correct a finding with a reason -> sign off -> the audit chain verifies
-(``radassist audit verify``) -> a new session reopening the image shows the history. And: no patient
-identifier reaches the debug log, the audit store or its spool.
+Open a DICOM -> findings shown -> correct a finding with a reason -> sign off (confirmed) -> the audit chain
+verifies (``radassist audit verify``) -> a new session reopening the image shows the history, read-only, and
+a change is an addendum. And: no patient identifier reaches the debug log, the audit store or its spool.
 """
 
 from __future__ import annotations
@@ -60,9 +60,13 @@ def _open(qtbot, win, assistant, path):
     return blocker.args[0]
 
 
-def test_integration_review_workflow(qtbot, radassist_home, case, capsys):
+def test_integration_review_workflow(qtbot, radassist_home, case, capsys, monkeypatch):
     from radassist.cli import main as cli_main
+    from radassist.gui import review_panel
     from radassist.log import configure_logging
+
+    asked = []  # the sign-off confirmation (the UI boundary) answered "Sign off"
+    monkeypatch.setattr(review_panel, "confirm_sign_off", lambda _p, question, _d: asked.append(question) or True)
 
     configure_logging(level=logging.DEBUG)
     path, loader = case
@@ -81,6 +85,7 @@ def test_integration_review_workflow(qtbot, radassist_home, case, capsys):
     assert panel.mark(label, other)
     panel.note.setText("follow-up in 6 weeks")
     assert panel.sign_off()
+    assert asked == [f"Sign off this review of {path.name}?"]
     win.close()
 
     with open_store() as store:
@@ -95,18 +100,27 @@ def test_integration_review_workflow(qtbot, radassist_home, case, capsys):
     assert cli_main(["audit", "verify"]) == 0
     assert "5" in capsys.readouterr().out
 
-    # a new session: reopening the image shows who decided what, and it can be amended
+    # a new session: reopening the image shows who decided what, read-only; a change is an addendum
     win2, assistant2 = _window(qtbot, loader)
     _open(qtbot, win2, assistant2, path)
-    lines = assistant2.review_panel.history_lines()
+    panel2 = assistant2.review_panel
+    qtbot.waitUntil(lambda: panel2.signed_label.isVisible(), timeout=5000)
+    assert "Signed off by " in panel2.signed_label.text() and not panel2.btn_present.isEnabled()
+    lines = panel2.history_lines()
     assert any("corrected" in line and "reviewed with the lateral film" in line for line in lines)
     assert any("signed off" in line and "follow-up in 6 weeks" in line for line in lines)
-    assistant2.review_panel.reason.setText("second opinion agrees with the AI")
-    assert assistant2.review_panel.mark(label, ai)
-    assert any("[superseded]" in line for line in assistant2.review_panel.history_lines())
+    panel2.reason.setText("second opinion agrees with the AI")
+    assert not panel2.mark(label, ai)  # refused: signed off
+    panel2.ask_addendum = lambda review: (label, ai, "second opinion agrees with the AI")
+    assert panel2.add_addendum()
+    lines = panel2.history_lines()
+    assert "ADDENDUM" in lines[0] and any("corrected" in line and "[superseded]" in line for line in lines)
+    assert any("signed off" in line and "[superseded]" not in line for line in lines)
+    assert asked == [f"Sign off this review of {path.name}?"]  # an addendum is not a second sign-off
     win2.close()
     with open_store() as store:
-        assert store.verify().ok and store.count() == 9  # + image_opened, prediction_shown, heatmap, correction
+        assert store.verify().ok and store.count() == 9  # + image_opened, prediction_shown, heatmap, addendum
+        assert store.query(event_types=[ev.ADDENDUM])[0].event.reason == "second opinion agrees with the AI"
 
     # no patient identifier in the debug log, the audit database or the pending spool
     from radassist.config import app_paths

@@ -125,7 +125,10 @@ def test_lung_toggle_changes_the_drawing(qtbot, main_window, assistant, tmp_path
     assert np.array_equal(pixels(view, tmp_path, "off"), plain)
 
 
-def test_accept_all_and_sign_off_from_the_keyboard(qtbot, main_window, assistant, cxr_file):
+def test_accept_all_and_sign_off_from_the_keyboard(qtbot, main_window, assistant, cxr_file, monkeypatch):
+    from radassist.gui import review_panel
+
+    monkeypatch.setattr(review_panel, "confirm_sign_off", lambda *_: True)  # the confirmation answered
     open_and_analyse(qtbot, main_window, assistant, cxr_file)
     main_window.view.setFocus()
     qtbot.keyClick(main_window.view, Qt.Key.Key_A)
@@ -136,7 +139,11 @@ def test_accept_all_and_sign_off_from_the_keyboard(qtbot, main_window, assistant
     assert assistant.review_panel.closed
 
 
-def test_reopening_an_image_shows_its_history(qtbot, main_window, assistant, cxr_file, tmp_path):
+def test_reopening_an_image_shows_its_history(qtbot, main_window, assistant, cxr_file, tmp_path, monkeypatch):
+    from radassist.gui import review_panel
+
+    asked = []
+    monkeypatch.setattr(review_panel, "confirm_sign_off", lambda _p, question, _d: asked.append(question) or True)
     open_and_analyse(qtbot, main_window, assistant, cxr_file)
     panel = assistant.review_panel
     label = panel.selected_label()
@@ -151,7 +158,17 @@ def test_reopening_an_image_shows_its_history(qtbot, main_window, assistant, cxr
     lines = panel.history_lines()
     assert any("corrected" in line and "air bronchograms" in line for line in lines)
     assert any("signed off" in line for line in lines)
-    assert panel.btn_accept_all.isEnabled()  # a reopened review can be amended
+    assert asked == [f"Sign off this review of {cxr_file.name}?"]
+    # a signed-off image reopened is read-only: a change is an addendum, with a reason
+    qtbot.waitUntil(lambda: panel.signed_label.isVisible(), timeout=5000)
+    assert panel.signed_label.text().startswith("<b>Signed off by ")
+    assert not panel.btn_accept_all.isEnabled() and not panel.btn_sign_off.isEnabled()
+    assert not panel.mark(label, ai) and "addendum" in panel.message.text()
+    panel.ask_addendum = lambda review: (label, ai, "agree with the AI after all")
+    assert panel.add_addendum()
+    assert assistant.review.current()[label].value == ai and assistant.review.signed_off
+    kinds = [r.event.event_type for r in store_events(pixel_sha256=assistant.review.identity["pixel_sha256"])]
+    assert kinds.count(ev.SIGNED_OFF) == 1 and kinds[-1] == ev.ADDENDUM
 
 
 def test_failing_store_shows_not_yet_saved_and_saves_later(qtbot, main_window, assistant, cxr_file, tmp_path,

@@ -8,6 +8,7 @@ from radassist.core.audit import events as ev
 from radassist.core.audit import open_store
 from radassist.core.audit.outbox import Outbox
 from radassist.core.review import ABSENT, PRESENT, Review
+from radassist.gui import review_panel as rp
 from radassist.gui.review_panel import UNSAVED_TEXT, ReviewPanel
 from tests.gui.assistant_fixtures import analysis_record
 
@@ -22,6 +23,15 @@ def store(radassist_home):
     s = open_store(radassist_home / "audit.sqlite3")
     yield s
     s.close()
+
+
+@pytest.fixture(autouse=True)
+def confirmations(monkeypatch) -> list:
+    """The sign-off confirmation (the UI boundary) answered "Sign off"; each question asked is kept."""
+    asked: list = []
+    monkeypatch.setattr(rp, "confirm_sign_off", lambda parent, question, details: asked.append(
+        (question, details)) or True)
+    return asked
 
 
 @pytest.fixture
@@ -77,11 +87,11 @@ def test_accept_all_and_sign_off_record_events(panel, record, store, tmp_path):
 def test_reopening_shows_history_and_a_later_correction_supersedes(panel, record, store, tmp_path):
     first = Review(record, "dr-one", _outbox(store, tmp_path))
     label = next(iter(first.findings))
-    first.accept(label)
-    first.sign_off()
+    first.accept(label)  # decided, not signed off: the review stays open
     again = Review(record, "dr-two", _outbox(store, tmp_path))  # the image reopened
     panel.set_review(again)
     assert any("dr-one" in line and "accepted" in line for line in panel.history_lines())
+    assert panel.btn_present.isEnabled() and not panel.btn_addendum.isVisible()
     panel.reason.setText("second reader disagrees")
     assert panel.mark(label, _disagree(again, label))
     lines = panel.history_lines()
@@ -89,6 +99,60 @@ def test_reopening_shows_history_and_a_later_correction_supersedes(panel, record
     assert any("dr-one" in line and "[superseded]" in line for line in lines)  # kept, struck out
     assert len(store.query(pixel_sha256=again.identity["pixel_sha256"],
                            event_types=[ev.FINDING_ACCEPTED, ev.FINDING_CORRECTED])) == 2
+
+
+def test_a_signed_off_image_reopened_is_read_only_and_changes_by_an_addendum(panel, record, store, tmp_path):
+    from radassist.config import os_user
+
+    first = Review(record, "Dr. One", _outbox(store, tmp_path))
+    first.accept_all()
+    signed = first.sign_off()
+    again = Review(record, "Dr. Two", _outbox(store, tmp_path))  # the image reopened in a later session
+    panel.set_review(again)
+    text = panel.signed_label.text()
+    assert panel.signed_label.isVisible() and f"Signed off by Dr. One ({os_user()}) at " in text
+    assert rp.local_time(signed.timestamp) in text
+    for w in (panel.btn_accept_all, panel.btn_present, panel.btn_absent, panel.reason, panel.note,
+              panel.btn_sign_off):
+        assert not w.isEnabled()  # read-only
+    assert panel.btn_addendum.isVisible() and panel.btn_addendum.isEnabled()
+    label = panel.selected_label()
+    assert not panel.mark(label, _disagree(again, label)) and "addendum" in panel.message.text()
+    assert not panel.sign_off()
+
+    panel.ask_addendum = lambda review: None  # cancelled: nothing recorded
+    assert not panel.add_addendum()
+    panel.ask_addendum = lambda review: (label, _disagree(review, label), "")  # no reason: core refuses
+    assert not panel.add_addendum() and "reason" in panel.message.text()
+    assert store.query(event_types=[ev.ADDENDUM]) == []
+    new_value = _disagree(again, label)
+    panel.ask_addendum = lambda review: (label, new_value, "lateral film shows consolidation")
+    assert panel.add_addendum()
+    [row] = store.query(event_types=[ev.ADDENDUM])
+    assert row.event.reason == "lateral film shows consolidation" and row.event.decision["value"] == new_value
+    assert row.event.user == "Dr. Two" and row.event.previous["signed_off"]["event_id"] == signed.event_id
+    lines = panel.history_lines()
+    assert lines[0].count("ADDENDUM") == 1 and "lateral film" in lines[0]
+    assert any("signed off" in line and "[superseded]" not in line for line in lines)  # the sign-off stays
+    assert panel.cell_text(panel.table.currentRow(), 2).startswith(new_value)  # the value in force
+    assert panel.signed_label.isVisible() and not panel.btn_present.isEnabled()  # still signed off
+    assert store.verify().ok
+
+
+def test_the_addendum_dialog_needs_a_reason(qtbot, record, store, tmp_path):
+    review = Review(record, "dr-test", _outbox(store, tmp_path))
+    review.accept_all()
+    review.sign_off()
+    label = next(iter(review.findings))
+    dlg = rp.AddendumDialog(review, label=label)
+    qtbot.addWidget(dlg)
+    ok = dlg.buttons.button(dlg.buttons.StandardButton.Ok)
+    assert dlg.finding.currentText() == label and dlg.value.currentText() == _disagree(review, label)
+    assert not ok.isEnabled()  # no reason yet
+    dlg.reason.setText("   ")
+    assert not ok.isEnabled()
+    dlg.reason.setText("seen on the lateral view")
+    assert ok.isEnabled() and dlg.values() == (label, _disagree(review, label), "seen on the lateral view")
 
 
 def test_keyboard_marks_with_reason_and_signs_off(main_window, qtbot, record, store, tmp_path):
@@ -156,3 +220,71 @@ def test_sign_off_asks_the_os_password_only_where_the_site_wants_it(panel, recor
     panel.set_review(plain)
     assert panel.sign_off() and asked == []
     assert len(store.query(event_types=[ev.SIGNED_OFF])) == 1
+
+
+def test_sign_off_is_confirmed_once_per_image_naming_the_file_and_the_calls(panel, record, store, tmp_path,
+                                                                            monkeypatch, confirmations):
+    answers = [False]
+    monkeypatch.setattr(rp, "confirm_sign_off", lambda parent, question, details: confirmations.append(
+        (question, details)) or answers[0])
+    review = Review(record, "dr-test", _outbox(store, tmp_path), require_password=True)
+    panel.set_review(review)
+    panel.file_name = "person100_virus.dcm"
+    assert not panel.sign_off() and confirmations == []  # undecided: core refuses, nothing to confirm
+    panel.accept_all()
+    assert not panel.sign_off()  # the reader cancelled the confirmation
+    [(question, details)] = confirmations
+    assert question == "Sign off this review of person100_virus.dcm?"
+    for label in review.findings:
+        assert f"{label}: {review.ai_value(label)} (agrees with the AI)" in details
+    assert store.query(event_types=[ev.SIGNED_OFF]) == [] and panel.btn_sign_off.isEnabled()
+
+    answers[0] = True
+    panel.ask_password = lambda login: None  # confirmed, then the password prompt cancelled
+    assert not panel.sign_off() and len(confirmations) == 2
+    panel.ask_password = lambda login: ""
+    review.require_password = False
+    assert panel.sign_off()  # once per image: not asked again
+    assert len(confirmations) == 2 and len(store.query(event_types=[ev.SIGNED_OFF])) == 1
+
+
+def test_the_setting_turns_the_sign_off_confirmation_off(panel, record, store, tmp_path, confirmations):
+    from radassist.config import Settings
+
+    settings = Settings(confirm_sign_off=False)
+    panel.should_confirm = lambda: settings.confirm_sign_off
+    review = Review(record, "dr-test", _outbox(store, tmp_path))
+    panel.set_review(review)
+    panel.accept_all()
+    assert panel.sign_off() and confirmations == []
+    assert len(store.query(event_types=[ev.SIGNED_OFF])) == 1
+
+
+def test_the_real_confirmation_box_signs_off_or_cancels(qtbot, panel, record, store, tmp_path, monkeypatch):
+    """The QMessageBox itself, answered by a timer as a reader would click it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    monkeypatch.undo()  # the real dialog, not the fixture's answer
+    seen = []
+
+    def answer(button_text: str) -> None:
+        def click() -> None:
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox):
+                QTimer.singleShot(20, click)
+                return
+            seen.append((box.text(), box.informativeText()))
+            next(b for b in box.buttons() if button_text in b.text().replace("&", "")).click()
+        QTimer.singleShot(20, click)
+
+    review = Review(record, "dr-test", _outbox(store, tmp_path))
+    panel.set_review(review)
+    panel.file_name = "chest.dcm"
+    panel.accept_all()
+    answer("Cancel")
+    assert not panel.sign_off() and store.query(event_types=[ev.SIGNED_OFF]) == []
+    answer("Sign off")
+    assert panel.sign_off() and len(store.query(event_types=[ev.SIGNED_OFF])) == 1
+    assert [q for q, _ in seen] == ["Sign off this review of chest.dcm?"] * 2
+    assert next(iter(review.findings)) in seen[0][1]

@@ -29,9 +29,11 @@ SETTINGS_CHANGED = "settings_changed"
 AUDIT_VIEWED = "audit_viewed"
 #: a file could not be opened: details carry a digest of its path and the error class, never the name
 IMAGE_OPEN_FAILED = "image_open_failed"
+#: a change to a signed-off review (reason required): supersedes the finding's value, never the sign-off record
+ADDENDUM = "addendum"
 
 EVENT_TYPES = (IMAGE_OPENED, PREDICTION_SHOWN, HEATMAP_VIEWED, FINDING_ACCEPTED, FINDING_CORRECTED,
-               NOTE_ADDED, SIGNED_OFF, EXPORT, SETTINGS_CHANGED, AUDIT_VIEWED, IMAGE_OPEN_FAILED)
+               NOTE_ADDED, SIGNED_OFF, EXPORT, SETTINGS_CHANGED, AUDIT_VIEWED, IMAGE_OPEN_FAILED, ADDENDUM)
 
 #: where ``AuditEvent.os_user`` is stored: inside the hashed ``details`` object, so the stored columns, the
 #: canonical form of earlier records and the chain are unchanged (an older record reads back with "")

@@ -13,7 +13,7 @@ from radassist.core.audit.events import strip_patient
 def test_the_event_types_of_the_issue():
     assert set(EVENT_TYPES) == {"image_opened", "prediction_shown", "heatmap_viewed", "finding_accepted",
                                 "finding_corrected", "note_added", "signed_off", "export", "settings_changed",
-                                "audit_viewed", "image_open_failed"}
+                                "audit_viewed", "image_open_failed", "addendum"}
     with pytest.raises(ValueError):
         AuditEvent("image_deleted", "alice")
 
