@@ -10,16 +10,25 @@ pydicom has the same steps (``apply_voi_lut``, ``apply_windowing``, ``apply_pres
 set; this module works on the ``XRayImage`` records (a window the user drags has no data set), keeps every
 step in [0, 1] float32, and scales a Presentation LUT by the VOI output's range, not by the image's own
 min/max as pydicom's ``apply_presentation_lut`` does. Tests check it against pydicom's functions.
+
+Named window presets (lung, mediastinum, bone, soft tissue) are windows on the image's own brightness
+histogram: ``WindowPreset``, ``named_windows``, and their saved form (``presets_from_json``).
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from radassist.core.image import PresentationLut, VoiLut, Window, XRayImage
 
-__all__ = ["apply_presentation_lut", "apply_voi_lut", "apply_window", "default_window", "full_range_window",
-           "render_uint8"]
+__all__ = ["DEFAULT_PRESETS", "MAX_PRESETS", "WindowPreset", "apply_presentation_lut", "apply_voi_lut",
+           "apply_window", "default_window", "full_range_window", "named_windows", "presets_from_json",
+           "presets_to_json", "render_uint8"]
 
 
 def full_range_window(lo: float, hi: float) -> Window:
@@ -166,3 +175,114 @@ def _render(image: XRayImage, window: Window | None, invert: bool, voi_lut_index
     if pixels.dtype == np.float64:
         pixels = pixels.astype(np.float32)
     return _mapping(pixels, window, lut, *steps)
+
+
+# --- named window presets -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WindowPreset:
+    """A named window defined on the image's own histogram, not in pixel units.
+
+    ``center`` and ``width`` are in percent of the image's pixels ordered from darkest to brightest *as
+    shown* (percentile units): lung 30/50 spans the 5th to the 55th brightness percentile. CR/DX values have
+    no fixed unit (unlike CT's Hounsfield units): one film's lungs are near 10 000 in the 15-bit WG-04 plate
+    and near 1 300 in its 12-bit copy, so a fixed centre/width would fit one detector and exposure only, and a fraction of the stored range
+    (``Bits Stored``) would depend on how much of it the detector uses. Percentiles follow the exposure and
+    the processing, as CR consoles' histogram-based windowing does, and mean the same on every image.
+    """
+
+    name: str
+    center: float
+    width: float
+
+
+#: the named presets a new user gets (brightness percentiles: lungs dark, mediastinum and bone bright)
+DEFAULT_PRESETS: tuple[WindowPreset, ...] = (
+    WindowPreset("Lung", 30.0, 50.0),
+    WindowPreset("Mediastinum", 70.0, 40.0),
+    WindowPreset("Bone", 87.0, 24.0),
+    WindowPreset("Soft tissue", 50.0, 90.0),
+)
+#: at most this many named presets (the file's windows and these share Ctrl+1 ... Ctrl+9)
+MAX_PRESETS = 9
+#: the histogram is taken on at most about this many pixels (a regular stride: fast and deterministic)
+_SAMPLE_PIXELS = 1 << 18
+
+
+def _histogram_sample(image: XRayImage) -> np.ndarray:
+    """Finite non-padding pixel values, every n-th one (float64)."""
+    pixels = np.asarray(image.pixels)
+    step = max(1, pixels.size // _SAMPLE_PIXELS)
+    values = pixels.reshape(-1)[::step]
+    if image.padding is not None and image.padding.shape == pixels.shape:
+        values = values[~np.asarray(image.padding).reshape(-1)[::step]]
+    values = values.astype(np.float64, copy=False)
+    return values[np.isfinite(values)]
+
+
+def named_windows(image: XRayImage, presets: Iterable[WindowPreset] = DEFAULT_PRESETS) -> list[Window]:
+    """One Window per preset (in order, ``explanation`` = its name), in the image's Modality-LUT units.
+
+    The preset's brightness range (centre +- width/2, clipped to 0..100 %) is taken on the pixels outside
+    the padding; for an inverted image (MONOCHROME1 / INVERSE) bright on screen is low in value, so the
+    percentiles are mirrored. A window is never narrower than 1 % of the pixel range, nor than one unit
+    of integer data (a flat histogram would otherwise give a threshold).
+    """
+    presets = tuple(presets)
+    values = _histogram_sample(image)
+    d = image.display
+    if values.size == 0:
+        values = np.array([d.pixel_min, d.pixel_max], dtype=np.float64)
+    lo_all, hi_all = float(values.min()), float(values.max())
+    # never narrower than 1 % of the range, nor than one step of integer data (a flat histogram)
+    min_width = max((hi_all - lo_all) / 100.0, 1.0 if np.asarray(image.pixels).dtype.kind in "iub" else 1e-6)
+    out: list[Window] = []
+    for p in presets:
+        lo_b = min(max(p.center - p.width / 2.0, 0.0), 100.0)
+        hi_b = min(max(p.center + p.width / 2.0, 0.0), 100.0)
+        lo_q, hi_q = (100.0 - hi_b, 100.0 - lo_b) if d.inverted else (lo_b, hi_b)
+        lo, hi = (float(v) for v in np.percentile(values, [lo_q, hi_q]))
+        if hi - lo < min_width:
+            mid = (lo + hi) / 2.0
+            lo, hi = mid - min_width / 2.0, mid + min_width / 2.0
+        w = full_range_window(lo, hi)
+        out.append(Window(center=w.center, width=w.width, explanation=p.name, function=w.function))
+    return out
+
+
+def presets_to_json(presets: Sequence[WindowPreset]) -> dict[str, Any]:
+    """The form the presets are saved in (``presets_from_json`` reads it back)."""
+    return {"version": 1, "presets": [{"name": p.name, "center": p.center, "width": p.width} for p in presets]}
+
+
+def presets_from_json(data: Any) -> tuple[WindowPreset, ...]:
+    """Saved presets, checked: ValueError saying what is wrong (the caller falls back to the defaults).
+
+    1 to ``MAX_PRESETS`` presets, each a unique non-empty name (at most 40 characters), a centre in
+    0..100 and a width in (0, 100] (percent, see ``WindowPreset``).
+    """
+    if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("presets"), list):
+        raise ValueError('expected {"version": 1, "presets": [...]}')
+    items = data["presets"]
+    if not 1 <= len(items) <= MAX_PRESETS:
+        raise ValueError(f"expected 1 to {MAX_PRESETS} presets, got {len(items)}")
+    out: list[WindowPreset] = []
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise ValueError(f"preset {i} is not an object")
+        name = item.get("name")
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > 40:
+            raise ValueError(f"preset {i}: the name must be 1 to 40 characters")
+        numbers: list[float] = []
+        for what, v in (("centre", item.get("center")), ("width", item.get("width"))):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(f"preset {i} ({name.strip()}): the {what} must be a number")
+            numbers.append(float(v))
+        center, width = numbers
+        if not 0.0 <= center <= 100.0:
+            raise ValueError(f"preset {i} ({name.strip()}): the centre must be 0 to 100 %")
+        if not 0.0 < width <= 100.0:
+            raise ValueError(f"preset {i} ({name.strip()}): the width must be above 0 and at most 100 %")
+        if any(p.name.casefold() == name.strip().casefold() for p in out):
+            raise ValueError(f"preset {i}: the name {name.strip()!r} is used twice")
+        out.append(WindowPreset(name.strip(), center, width))
+    return tuple(out)

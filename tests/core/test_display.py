@@ -384,3 +384,87 @@ def test_presentation_lut_sequence_follows_monochrome1_inversion_and_precedes_th
     mono1 = np.rint(apply_presentation_lut(1 - y, lut) * 255).astype(np.uint8)
     np.testing.assert_array_equal(render_uint8(_with(image, photometric="MONOCHROME1", presentation_lut=lut)), mono1)
     np.testing.assert_array_equal(render_uint8(_with(image, presentation_lut=lut), invert=True), 255 - expected)
+
+
+# --- named window presets (brightness percentiles of the image's own histogram) ---------------------------
+def _brightness(image: XRayImage, value: float) -> int:
+    """What the file's default display shows for one pixel value (the image's own pipeline)."""
+    one = dataclasses.replace(image, pixels=np.array([[value]], dtype=image.pixels.dtype), padding=None)
+    return int(render_uint8(one)[0, 0])
+
+
+@pytest.mark.parametrize("name", ["RG1_UNCR.dcm", "SIIM_CXR_MONOCHROME2_IMPLE.dcm", "SIIM_CXR_MONOCHROME1.dcm"])
+def test_named_presets_on_real_chest_films_are_distinct_and_ordered_dark_to_bright(name):
+    from radassist.core.display import DEFAULT_PRESETS, named_windows
+
+    image = io.load_image(shared_path("data", "dicom_cr_chest", name))
+    windows = named_windows(image)
+    assert [w.explanation for w in windows] == [p.name for p in DEFAULT_PRESETS]
+    lung, mediastinum, bone, soft = windows
+    assert len({(w.center, w.width) for w in windows}) == 4
+    # on screen: the lung window centres on darker pixels than the mediastinum, the mediastinum than bone
+    assert _brightness(image, lung.center) < _brightness(image, mediastinum.center) < _brightness(image, bone.center)
+    assert soft.width > lung.width > mediastinum.width > bone.width  # soft tissue is the wide overview
+    span = image.display.pixel_max - image.display.pixel_min
+    for w in windows:
+        assert image.display.pixel_min <= w.center <= image.display.pixel_max and 0 < w.width <= span + 1
+    # a lung window shows the lungs with more grey levels than the default window does
+    lung_px = render_uint8(image, lung)
+    assert 0.05 < (lung_px == 0).mean() < 0.2 and (lung_px == 255).mean() > 0.3
+
+
+def test_named_presets_are_deterministic_and_mirror_for_monochrome1():
+    from radassist.core.display import named_windows
+
+    folder = shared_path("data", "dicom_cr_chest")
+    mono1 = io.load_image(folder / "SIIM_CXR_MONOCHROME1.dcm")
+    mono2 = io.load_image(folder / "SIIM_CXR_MONOCHROME2_IMPLE.dcm")
+    assert named_windows(mono1) == named_windows(io.load_image(folder / "SIIM_CXR_MONOCHROME1.dcm"))
+    # the inverted twin (255 - p) gets mirrored windows, so each preset looks the same on both
+    for w1, w2 in zip(named_windows(mono1), named_windows(mono2), strict=True):
+        a, b = render_uint8(mono1, w1).astype(int), render_uint8(mono2, w2).astype(int)
+        assert np.abs(a - b).max() <= 6 and np.abs(a - b).mean() < 2, w1.explanation
+
+
+def test_named_presets_follow_the_exposure_not_pixel_units():
+    """The same film at a different scale (a 12-bit copy of a 15-bit plate) gets the same windows, scaled."""
+    from radassist.core.display import named_windows
+
+    folder = shared_path("data", "dicom_cr_chest")
+    full, shifted = io.load_image(folder / "RG1_UNCR.dcm"), io.load_image(folder / "RG1_JPEG12.dcm")
+    for a, b in zip(named_windows(full), named_windows(shifted), strict=True):
+        assert b.center * 8 == pytest.approx(a.center, rel=0.03) and b.width * 8 == pytest.approx(a.width, rel=0.05)
+
+
+def test_named_presets_ignore_padding_and_survive_a_flat_image(tmp_path):
+    from radassist.core.display import WindowPreset, named_windows
+
+    pixels = np.zeros((64, 64), np.uint16)
+    pixels[:, 32:] = np.arange(32, dtype=np.uint16) * 90 + 1000
+    image = io.load_image(f.write_dicom(tmp_path / "pad.dcm", pixels=pixels))
+    padded = dataclasses.replace(image, padding=pixels == 0)
+    (whole,) = named_windows(padded, [WindowPreset("all", 50, 100)])
+    lo, hi = whole.center - whole.width / 2, whole.center + whole.width / 2
+    assert lo == pytest.approx(1000, abs=1) and hi == pytest.approx(3791, abs=1)  # the zeros are not counted
+    flat = _image(np.full((8, 8), 500, np.uint16))
+    (w,) = named_windows(flat, [WindowPreset("x", 30, 50)])
+    assert w.width >= 1 and w.center == pytest.approx(500, abs=1)
+
+
+def test_presets_round_trip_and_bad_ones_are_refused_with_a_reason():
+    from radassist.core.display import DEFAULT_PRESETS, WindowPreset, presets_from_json, presets_to_json
+
+    assert presets_from_json(presets_to_json(DEFAULT_PRESETS)) == DEFAULT_PRESETS
+    good = {"name": "Lung", "center": 30, "width": 50}
+    assert presets_from_json({"version": 1, "presets": [dict(good, name=" Lung ")]}) == (WindowPreset("Lung", 30, 50),)
+    for bad, reason in ((["not", "a dict"], "version"), ({"version": 2, "presets": [good]}, "version"),
+                        ({"version": 1, "presets": []}, "1 to 9"), ({"version": 1, "presets": [good] * 10}, "1 to 9"),
+                        ({"version": 1, "presets": [dict(good, name="")]}, "name"),
+                        ({"version": 1, "presets": [dict(good, center="30")]}, "number"),
+                        ({"version": 1, "presets": [dict(good, center=True)]}, "number"),
+                        ({"version": 1, "presets": [dict(good, width=float("nan"))]}, "number"),
+                        ({"version": 1, "presets": [dict(good, center=120)]}, "centre"),
+                        ({"version": 1, "presets": [dict(good, width=0)]}, "width"),
+                        ({"version": 1, "presets": [good, dict(good, name="lung")]}, "twice")):
+        with pytest.raises(ValueError, match=reason):
+            presets_from_json(bad)
