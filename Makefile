@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 EXTRAS ?= dev,train,postgres
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint bench fuzz package screenshot venv clean sysdeps models
+.PHONY: run test lint bench fuzz package screenshot venv clean sysdeps models translations
 
 run: $(STAMP)
 	@$(PY) -m radassist.syscheck || { \
@@ -36,6 +36,18 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	QT_QPA_PLATFORM=offscreen RADASSIST_FUZZ_EXAMPLES=$${RADASSIST_FUZZ_EXAMPLES:-3000} \
 	  $(PY) -m pytest -q -p no:cacheprovider tests/core/image/test_read_fuzz.py
+
+# The Qt translation catalogues: radassist_en.ts is the source catalogue, every tr()/translate() string of
+# radassist/gui (no line numbers, so an edit elsewhere in a file does not change it; tests/gui/test_i18n.py
+# fails when it is not current); lupdate adds new strings to each translated radassist_<lang>.ts too, and
+# lrelease compiles those into the radassist_<lang>.qm the app loads for the system locale.
+translations: $(STAMP)
+	$(VENV)/bin/pyside6-lupdate -locations none -no-obsolete -source-language en radassist/gui/*.py \
+	  -ts $$(ls radassist/resources/i18n/radassist_*.ts 2>/dev/null | grep -vx radassist/resources/i18n/radassist_en.ts) \
+	  radassist/resources/i18n/radassist_en.ts
+	@for ts in radassist/resources/i18n/radassist_*.ts; do \
+	  [ "$$ts" = radassist/resources/i18n/radassist_en.ts ] || $(VENV)/bin/pyside6-lrelease "$$ts" -qm "$${ts%.ts}.qm"; \
+	done
 
 screenshot: $(STAMP)
 	bash scripts/screenshot.sh

@@ -1,13 +1,15 @@
 """Corner annotations as DICOM viewers draw them: patient top left, study top right, display state below.
 
-Pure text formatting (no Qt) so it is tested without a window. Patient fields are shown on screen only;
-they never reach the log.
+Pure text formatting (Qt only for ``QCoreApplication.translate``, which needs no application), so it is
+tested without a window. Patient fields are shown on screen only; they never reach the log.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QCoreApplication
 
 if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at start-up
     from radassist.core.image import Window, XRayImage
@@ -60,32 +62,38 @@ def _num(value: float) -> str:
 
 
 def window_text(window: Window | None, invert: bool = False) -> str:
-    text = "W: file VOI LUT" if window is None else f"W: {_num(window.width)}  L: {_num(window.center)}"
-    return text + ("  (inverted)" if invert else "")
+    text = QCoreApplication.translate("annotations", "W: file VOI LUT") if window is None else \
+        QCoreApplication.translate("annotations", "W: {width}  L: {level}").format(width=_num(window.width),
+                                                                                   level=_num(window.center))
+    return text + ("  " + QCoreApplication.translate("annotations", "(inverted)") if invert else "")
 
 
 def corner_lines(image: XRayImage, state: ViewState) -> dict[str, list[str]]:
     """Lines per corner (empty values are left out, so a bare PNG shows only what it has)."""
     f, p = image.meta.fields, image.meta.patient
     sex_age = " ".join(str(v) for v in (p.get("PatientSex"), p.get("PatientAge")) if v)
-    top_left = [person_name(p.get("PatientName")), f"ID: {p['PatientID']}" if p.get("PatientID") else "",
-                sex_age]
+    patient_id = QCoreApplication.translate("annotations", "ID: {id}").format(id=p["PatientID"]) \
+        if p.get("PatientID") else ""
+    top_left = [person_name(p.get("PatientName")), patient_id, sex_age]
     when = " ".join(x for x in (dicom_date(f.get("StudyDate")), dicom_time(f.get("StudyTime"))) if x)
     what = " ".join(str(v) for v in (f.get("Modality"), f.get("BodyPartExamined"), f.get("ViewPosition")) if v)
     top_right = [when, str(f.get("StudyDescription") or ""), what, str(f.get("Manufacturer") or "")]
     h, w = image.shape
     if state.full_size and image.downscale > 1:
-        size = f"{state.full_size[0]} × {state.full_size[1]} (preview 1/{image.downscale}, loading…)"
+        size = f"{state.full_size[0]} × {state.full_size[1]} " + QCoreApplication.translate(
+            "annotations", "(preview 1/{factor}, loading…)").format(factor=image.downscale)
     else:
         size = f"{w} × {h}"
     orient = []
     if state.rotation % 360:
-        orient.append(f"rotated {state.rotation % 360}°")
+        orient.append(QCoreApplication.translate("annotations", "rotated {degrees}°").format(
+            degrees=state.rotation % 360))
     if state.flip_h:
-        orient.append("flipped H")
+        orient.append(QCoreApplication.translate("annotations", "flipped H"))
     if state.flip_v:
-        orient.append("flipped V")
-    bottom_left = [window_text(state.window, state.invert), f"Zoom: {state.zoom * 100:.0f}%", ", ".join(orient)]
+        orient.append(QCoreApplication.translate("annotations", "flipped V"))
+    zoom = QCoreApplication.translate("annotations", "Zoom: {percent}%").format(percent=f"{state.zoom * 100:.0f}")
+    bottom_left = [window_text(state.window, state.invert), zoom, ", ".join(orient)]
     bottom_right = [size, image.source.transfer_syntax_name or image.source.format,
                     image.source.path.name if image.source.path else ""]
     corners = {"top_left": top_left, "top_right": top_right, "bottom_left": bottom_left,

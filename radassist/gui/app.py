@@ -12,13 +12,17 @@ import sys
 import time
 from pathlib import Path
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
 from radassist import APP_NAME, __version__
 from radassist.config import EXIT_INPUT_FAILED, EXIT_OK, RESOURCES_DIR
 
 log = logging.getLogger(__name__)
 
 ICON_DIR = RESOURCES_DIR / "icons"
-SETTINGS_PROBLEMS_TITLE = "Some settings were not used"
+#: the translation catalogues: ``radassist_<locale>.qm`` (compiled by ``make translations``); English is built in
+I18N_DIR = RESOURCES_DIR / "i18n"
+SETTINGS_PROBLEMS_TITLE = str(QT_TRANSLATE_NOOP("app", "Some settings were not used"))
 _T0 = time.perf_counter()
 
 
@@ -69,6 +73,26 @@ def apply_theme(app) -> None:
     app.setPalette(p)
 
 
+def install_translators(app, locale=None) -> list:
+    """Install RadAssist's catalogue for ``locale`` (the system's by default) and, with it, Qt's own (standard
+    buttons); returns the translators installed. Without a catalogue for the locale the UI stays in English,
+    Qt's buttons included, so a window is never half translated."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    locale = QLocale.system() if locale is None else locale
+    ours = QTranslator(app)
+    if not ours.load(locale, "radassist", "_", str(I18N_DIR), ".qm"):
+        return []
+    installed = [ours]
+    qt = QTranslator(app)
+    if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), ".qm"):
+        installed.append(qt)
+    for translator in installed:
+        app.installTranslator(translator)
+    log.info("translations loaded for %s", locale.name())
+    return installed
+
+
 def check_decoders(report, cancelled) -> list[str]:
     """Worker body: problems with the DICOM decoder plugins, as sentences for a warning dialog."""
     from radassist.core.errors import RadAssistError
@@ -87,17 +111,23 @@ def check_decoders(report, cancelled) -> list[str]:
 
 def _show_decoder_problems(window, problems: list[str]) -> None:
     if problems:
+        from PySide6.QtCore import QCoreApplication
+
         from radassist.gui import dialogs
 
         log.warning("decoder plugins: %s", "; ".join(problems))
-        dialogs.show_warning(window, "Some image decoders are unavailable",
-                             "Some compressed DICOM files cannot be opened:\n\n" + "\n".join(problems),
-                             "Reinstall RadAssist (or run 'make run' in the source folder) to restore them. "
-                             "Uncompressed DICOM, PNG and JPEG still open.")
+        dialogs.show_warning(window, QCoreApplication.translate("app", "Some image decoders are unavailable"),
+                             QCoreApplication.translate("app", "Some compressed DICOM files cannot be opened:")
+                             + "\n\n" + "\n".join(problems),
+                             QCoreApplication.translate(
+                                 "app", "Reinstall RadAssist (or run 'make run' in the source folder) to restore "
+                                 "them. Uncompressed DICOM, PNG and JPEG still open."))
 
 
 def _install_excepthook(window) -> None:
     """Exceptions escaping a slot are logged and shown generically: never a traceback dialog."""
+    from PySide6.QtCore import QCoreApplication
+
     from radassist.gui import dialogs
 
     showing = [False]
@@ -110,7 +140,8 @@ def _install_excepthook(window) -> None:
         if not showing[0]:
             showing[0] = True
             try:
-                dialogs.show_error(window, "Unexpected problem", exc.with_traceback(tb))
+                dialogs.show_error(window, QCoreApplication.translate("app", "Unexpected problem"),
+                                   exc.with_traceback(tb))
             finally:
                 showing[0] = False
 
@@ -136,14 +167,16 @@ def create_window(args: argparse.Namespace | None = None):
         except ValueError:
             log.warning("ignoring --size %r (expected WxH)", args.size)
     if settings.problems:
-        from PySide6.QtCore import QTimer
+        from PySide6.QtCore import QCoreApplication, QTimer
 
         from radassist.core.errors import ConfigError
         from radassist.gui import dialogs
 
         problem = ConfigError("\n\n".join(settings.problems),
-                              hint="RadAssist uses the default for each of these until the setting is fixed.")
-        QTimer.singleShot(0, lambda: dialogs.show_error(window, SETTINGS_PROBLEMS_TITLE, problem))
+                              hint=QCoreApplication.translate(
+                                  "app", "RadAssist uses the default for each of these until the setting is fixed."))
+        title = QCoreApplication.translate("app", SETTINGS_PROBLEMS_TITLE)
+        QTimer.singleShot(0, lambda: dialogs.show_error(window, title, problem))
     return window
 
 
@@ -197,6 +230,7 @@ def run_app(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("radassist")
     app.setWindowIcon(app_icon())
     apply_theme(app)
+    install_translators(app)  # before any window exists: every widget reads its text once, when built
     window = create_window(args)
     window.show()
     log.info("%s %s started", APP_NAME, __version__)

@@ -27,11 +27,9 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFrame,
     QLabel,
     QScrollArea,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -85,10 +83,14 @@ class Assistant(QObject):
         self.result: AnalysisResult | None = None
         self.review: Any = None
         self.audit_viewer: Any = None
+        #: the worklist path of the image under review, and each path's review in this session (its state)
+        self.path: Any = None
+        self._reviews: dict[Any, Any] = {}
 
         self.findings = FindingsPanel()
         self.overlays = OverlayControls(self.view)
         self.review_panel = ReviewPanel()
+        self.review_panel.should_confirm = lambda: bool(getattr(window.settings, "confirm_sign_off", True))
         self.identity = ReviewerIdentity(window, record=self.record_event)
         top = QWidget()
         lay = QVBoxLayout(top)
@@ -137,6 +139,7 @@ class Assistant(QObject):
         self.overlays.exported.connect(self._on_exported)
         self.review_panel.write_failed.connect(self._on_write_failed)
         self.review_panel.changed.connect(self.update_pending)
+        self.review_panel.changed.connect(self._update_worklist_state)
         self.identity.changed.connect(self._on_reviewer_changed)
         window.installEventFilter(self)
         self.update_pending()
@@ -190,7 +193,8 @@ class Assistant(QObject):
     # --- images ------------------------------------------------------------------------------------
     def _drop_image(self) -> None:
         """Nothing on screen belongs to the selected item any more: no findings, layers or review actions."""
-        self.image, self.result, self.review = None, None, None
+        self.image, self.result, self.review, self.path = None, None, None, None
+        self.review_panel.file_name = ""
         self.analysis.cancel()
         self.overlays.clear()
 
@@ -218,6 +222,8 @@ class Assistant(QObject):
         from radassist.core.review import Review, identity_of
 
         self.image, self.result = image, None
+        self.path = getattr(self.window, "current_path", None)
+        self.review_panel.file_name = getattr(self.path, "name", "") or ""
         self.overlays.clear()
         self.findings.show_analysing()
         try:  # the image's history joins it from the worker; the findings when the analysis arrives
@@ -241,7 +247,7 @@ class Assistant(QObject):
         def arrived(earlier: list) -> None:
             if self.review is not None and self.review.identity["pixel_sha256"] == sha:
                 self.review.add_history(earlier)
-                self.review_panel.refresh()
+                self.review_panel.refresh()  # -> the worklist shows its state (signed off in an earlier session)
 
         self.io.call(review.read_history, wait_s=IO_WAIT_S, on_result=arrived, on_error=self._on_io_error)
 
@@ -285,6 +291,7 @@ class Assistant(QObject):
         if self.review is not None and not self.review.findings:
             message = "No AI findings to review for this image; you may still sign off your reading."
         self.review_panel.set_review(self.review, message=message)
+        self._worklist_row(ai=result.record)
         if self.review is not None:
             self._audit(self.review.prediction_shown)
         self.overlays.set_analysis(result.analysis)  # a heatmap left on is "viewed" now, after the prediction
@@ -313,6 +320,29 @@ class Assistant(QObject):
     def _on_io_done(self, _value: Any = None) -> None:
         self.update_pending()
         self.review_panel.refresh()
+        self._update_worklist_state(every=True)
+
+    # --- the worklist's state and AI call of each image -------------------------------------------
+    def _worklist_row(self, *, state: str | None = None, ai: Any = None, path: Any = None) -> None:
+        from radassist.core.worklist import ai_call
+
+        worklist, path = getattr(self.window, "worklist", None), path or self.path
+        if worklist is not None and path is not None:
+            worklist.set_row(path, state=state, ai=ai_call(ai) if ai is not None else None)
+
+    def _update_worklist_state(self, every: bool = False) -> None:
+        """The state (new / reviewed / signed off / not yet saved) of the image under review, from core;
+        with ``every``, also of images reviewed earlier in this session whose writes were still pending."""
+        from radassist.core.review import UNSAVED, review_state
+
+        if self.review is not None and self.path is not None:
+            self._reviews[self.path] = self.review
+            self._worklist_row(state=review_state(self.review.decisions))
+        if every:
+            worklist = getattr(self.window, "worklist", None)
+            for path, review in self._reviews.items():
+                if path != self.path and worklist is not None and worklist.state_of(path) == UNSAVED:
+                    self._worklist_row(state=review_state(review.decisions), path=path)
 
     def _on_io_error(self, exc: BaseException) -> None:
         from radassist.core.errors import AuditError, AuditWriteError
@@ -458,24 +488,25 @@ class Assistant(QObject):
         except RadAssistError as exc:
             return "Model", f"No model is available: {exc}"
 
+    def model_card_dir(self) -> Any:
+        """The classifier package's folder: the loaded one, else the configured package's."""
+        pipeline = self.analysis.pipeline
+        if pipeline is not None:
+            return pipeline.engine.package.root
+        from radassist.core.models import resolve
+
+        return resolve(self.window.settings.model or None)
+
     def show_model_card(self) -> QDialog:
+        """The card as the page ``docs/models`` holds (tables, lists), scrollable and searchable."""
         from radassist.core.errors import RadAssistError
+        from radassist.gui.model_card_dialog import ModelCardDialog, model_card_markdown
 
         try:
-            body = model_card_html(self.model_card())
-        except RadAssistError as exc:
-            body = f"<p>No model is available: {html.escape(str(exc))}</p>"
-        dlg = QDialog(self.window)
-        dlg.setWindowTitle("Model card")
-        dlg.resize(640, 560)
-        text = QTextBrowser(dlg)
-        text.setHtml(body)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dlg)
-        buttons.rejected.connect(dlg.close)
-        lay = QVBoxLayout(dlg)
-        lay.addWidget(text)
-        lay.addWidget(buttons)
-        dlg.text = text  # type: ignore[attr-defined]  # for tests
+            page = model_card_markdown(self.model_card_dir())
+        except (RadAssistError, OSError) as exc:
+            page = f"No model is available: {getattr(exc, 'message', '') or exc}"
+        dlg = ModelCardDialog(page, self.window)
         dlg.show()
         return dlg
 
@@ -536,12 +567,6 @@ def model_card_rows(card: Any) -> list[tuple[str, str]]:
 
 def model_card_text(card: Any) -> str:
     return "\n".join(f"{k}: {v}" for k, v in model_card_rows(card))
-
-
-def model_card_html(card: Any) -> str:
-    rows = "".join(f"<tr><td valign='top'><b>{html.escape(k)}</b></td>"
-                   f"<td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>" for k, v in model_card_rows(card))
-    return f"<h3>Model card</h3><table cellspacing='6'>{rows}</table>"
 
 
 def install_assistant(window: Any, **options: Any) -> Assistant:

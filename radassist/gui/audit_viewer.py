@@ -7,12 +7,13 @@ It only reads (``store.query`` / ``store.verify``); opening it is itself audited
 from __future__ import annotations
 
 import html
+import itertools
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -36,8 +37,8 @@ from radassist.gui.review_panel import local_time
 
 #: records fetched per page (newest first); "Older records" fetches the next page
 PAGE_SIZE = 1000
-ALL_EVENTS = "All events"
-COLUMNS = ("#", "Time", "Event", "User", "Workstation", "Image (SHA-256)", "Model", "Decision", "Reason")
+#: the event-type filter's first entry (the others are event type names, which are data, not translated)
+ALL_EVENTS = str(QT_TRANSLATE_NOOP("AuditViewer", "All events"))
 
 
 def decision_text(event: Any) -> str:
@@ -46,10 +47,10 @@ def decision_text(event: Any) -> str:
     if "label" in d:
         text = f"{d['label']}: {d.get('value', '')}"
         if d.get("ai_value") and d.get("ai_value") != d.get("value"):
-            text += f" (AI {d['ai_value']})"
+            text += " " + QCoreApplication.translate("AuditViewer", "(AI {value})").format(value=d["ai_value"])
         return text
     if "findings" in d:
-        return "signed off: " + ", ".join(f"{k} {v}" for k, v in d["findings"].items())
+        return QCoreApplication.translate("AuditViewer", "signed off:") + " " + ", ".join(f"{k} {v}" for k, v in d["findings"].items())
     details = event.details or {}
     if details:
         return ", ".join(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in details.items())[:200]
@@ -57,7 +58,10 @@ def decision_text(event: Any) -> str:
 
 
 class AuditViewer(QDialog):
-    """A table over ``store.query`` with filters; ``current_sha`` fills "This image"."""
+    """A table over ``store.query`` with filters; ``current_sha`` fills "This image".
+
+    Keyboard: every filter has an Alt mnemonic, Enter applies the filters (the default button), Tab runs
+    filters -> table -> actions, Esc closes."""
 
     def __init__(self, store: Any, parent: QWidget | None = None, *, current_sha: str = "",
                  on_error: Callable[[BaseException], None] | None = None,
@@ -68,48 +72,61 @@ class AuditViewer(QDialog):
         self.current_sha = current_sha
         self._on_error = on_error
         self._on_export = on_export
-        self.setWindowTitle("Audit trail")
+        self.setWindowTitle(self.tr("Audit trail"))
         self.resize(1100, 600)
         today = QDate.currentDate()
-        self.use_since = QCheckBox("From", self)
+        self.use_since = QCheckBox(self.tr("&From"), self)
+        self.use_since.setAccessibleName(self.tr("Filter from a date"))
         self.since = QDateEdit(today.addDays(-7), self)
         self.since.setCalendarPopup(True)
-        self.use_until = QCheckBox("To (inclusive)", self)
+        self.since.setAccessibleName(self.tr("From date"))
+        self.use_until = QCheckBox(self.tr("&To (inclusive)"), self)
+        self.use_until.setAccessibleName(self.tr("Filter up to a date (inclusive)"))
         self.until = QDateEdit(today, self)
         self.until.setCalendarPopup(True)
+        self.until.setAccessibleName(self.tr("To date (inclusive)"))
         for edit in (self.since, self.until):
             edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setAccessibleDescription(self.tr("Used when its check box is ticked"))
         self.user = QLineEdit(self)
-        self.user.setPlaceholderText("any user")
+        self.user.setPlaceholderText(self.tr("any user"))
+        self.user.setAccessibleName(self.tr("User filter"))
         self.image = QLineEdit(self)
-        self.image.setPlaceholderText("any image (pixel SHA-256)")
-        self.this_image = QPushButton("This image", self)
+        self.image.setPlaceholderText(self.tr("any image (pixel SHA-256)"))
+        self.image.setAccessibleName(self.tr("Image filter (pixel SHA-256)"))
+        self.this_image = QPushButton(self.tr("T&his image"), self)
+        self.this_image.setToolTip(self.tr("Show only the records of the image on screen"))
         self.this_image.setEnabled(bool(current_sha))
         self.this_image.clicked.connect(lambda: (self.image.setText(self.current_sha), self.refresh()))
         self.event_type = QComboBox(self)
         from radassist.core.audit.events import EVENT_TYPES
 
-        self.event_type.addItems([ALL_EVENTS, *EVENT_TYPES])
-        self.apply = QPushButton("Apply filters", self)
-        self.apply.setDefault(True)
+        self.event_type.addItems([self.tr(ALL_EVENTS), *EVENT_TYPES])
+        self.event_type.setAccessibleName(self.tr("Event type filter"))
+        self.apply = QPushButton(self.tr("&Apply filters"), self)
+        self.apply.setDefault(True)  # Enter in any filter field applies them
         self.apply.clicked.connect(self.refresh)
-        for w in (self.user, self.image):
-            w.returnPressed.connect(self.refresh)
         self.event_type.currentIndexChanged.connect(lambda _i: self.refresh())
         for cb in (self.use_since, self.use_until):
             cb.toggled.connect(lambda _on: self.refresh())
-        self.verify_button = QPushButton("Verify chain", self)
+        self.verify_button = QPushButton(self.tr("&Verify chain"), self)
+        self.verify_button.setToolTip(self.tr("Check that no record was changed, removed or inserted"))
         self.verify_button.clicked.connect(self.verify)
-        self.older_button = QPushButton("Older records", self)
-        self.older_button.setToolTip(f"Load the next {PAGE_SIZE} older records")
+        self.older_button = QPushButton(self.tr("&Older records"), self)
+        self.older_button.setToolTip(self.tr("Load the next {n} older records").format(n=PAGE_SIZE))
         self.older_button.clicked.connect(self.load_older)
         self.page_size = PAGE_SIZE
         self.has_older = False
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setToolTip("Write the records matching the filters to a CSV or JSON Lines file")
+        self.export_button = QPushButton(self.tr("E&xport…"), self)
+        self.export_button.setToolTip(self.tr("Write the records matching the filters to a CSV or JSON Lines file"))
         self.export_button.clicked.connect(self.choose_export)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        columns = ("#", self.tr("Time"), self.tr("Event"), self.tr("User"), self.tr("Workstation"),
+                   self.tr("Image (SHA-256)"), self.tr("Model"), self.tr("Decision"), self.tr("Reason"))
+        self.table = QTableWidget(0, len(columns), self)
+        self.table.setHorizontalHeaderLabels(columns)
+        self.table.setAccessibleName(self.tr("Audit records"))
+        self.table.setAccessibleDescription(self.tr("Newest first; one row per audit record"))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table for the buttons; arrows move inside
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -118,16 +135,22 @@ class AuditViewer(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.summary = QLabel(self)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setAccessibleName(self.tr("Audit trail status"))
+        labels = {}
+        for key, text, buddy in (("event", self.tr("&Event"), self.event_type), ("user", self.tr("&User"), self.user),
+                                 ("image", self.tr("&Image"), self.image)):
+            labels[key] = QLabel(text, self)
+            labels[key].setBuddy(buddy)  # Alt+letter focuses the field
         grid = QGridLayout()
         grid.addWidget(self.use_since, 0, 0)
         grid.addWidget(self.since, 0, 1)
         grid.addWidget(self.use_until, 0, 2)
         grid.addWidget(self.until, 0, 3)
-        grid.addWidget(QLabel("Event", self), 0, 4)
+        grid.addWidget(labels["event"], 0, 4)
         grid.addWidget(self.event_type, 0, 5)
-        grid.addWidget(QLabel("User", self), 1, 0)
+        grid.addWidget(labels["user"], 1, 0)
         grid.addWidget(self.user, 1, 1)
-        grid.addWidget(QLabel("Image", self), 1, 2)
+        grid.addWidget(labels["image"], 1, 2)
         grid.addWidget(self.image, 1, 3)
         grid.addWidget(self.this_image, 1, 4)
         grid.addWidget(self.apply, 1, 5)
@@ -135,7 +158,13 @@ class AuditViewer(QDialog):
         buttons.addButton(self.older_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.verify_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.rejected.connect(self.close)
+        buttons.rejected.connect(self.close)  # Esc too (QDialog.reject)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        order = (self.use_since, self.since, self.use_until, self.until, self.event_type, self.user, self.image,
+                 self.this_image, self.apply, self.table, self.older_button, self.verify_button, self.export_button,
+                 self.close_button)
+        for first, second in itertools.pairwise(order):
+            self.setTabOrder(first, second)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.table, 1)
@@ -156,7 +185,7 @@ class AuditViewer(QDialog):
             f["user"] = self.user.text().strip()
         if self.image.text().strip():
             f["pixel_sha256"] = self.image.text().strip().lower()
-        if self.event_type.currentText() != ALL_EVENTS:
+        if self.event_type.currentIndex() > 0:  # the first entry is "All events"
             f["event_types"] = (self.event_type.currentText(),)
         return f
 
@@ -173,8 +202,7 @@ class AuditViewer(QDialog):
             page = self.store.query(**self.filters(), newest_first=True, limit=self.page_size,
                                     before_sequence=before)
         except Exception as exc:  # noqa: BLE001 - a RadAssistError (store unreachable) is shown in words
-            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>Cannot read the audit trail: "
-                                 f"{html.escape(str(exc))}</span>")
+            self._show_problem(self.tr("Cannot read the audit trail: {error}"), exc)
             if self._on_error is not None:
                 self._on_error(exc)
             return 0
@@ -193,36 +221,43 @@ class AuditViewer(QDialog):
                 if col == 5 and e.pixel_sha256:
                     item.setToolTip(e.pixel_sha256)
                 if col == 1:
-                    item.setToolTip(e.timestamp + " (UTC)")
+                    item.setToolTip(self.tr("{time} (UTC)").format(time=e.timestamp))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
         self.has_older = len(page) == self.page_size
         self.older_button.setEnabled(self.has_older)
-        more = " — more are older: “Older records” loads them" if self.has_older else ""
-        self.summary.setText(f"{len(self.records)} record(s), newest first{more}. "
-                             f"Store: {html.escape(self.store.location)}")
+        summary = (self.tr("{n} record(s), newest first — more are older: “Older records” loads them. Store: {store}")
+                   if self.has_older else self.tr("{n} record(s), newest first. Store: {store}"))
+        self.summary.setText(summary.format(n=len(self.records), store=html.escape(self.store.location)))
         return len(page)
 
     def verify(self) -> Any:
         try:
             result = self.store.verify()
         except Exception as exc:  # noqa: BLE001
-            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>Cannot verify: {html.escape(str(exc))}</span>")
+            self._show_problem(self.tr("Cannot verify: {error}"), exc)
             return None
         if result.ok:
-            self.summary.setText(f"<b>Chain intact:</b> {result.count} record(s) verified.")
+            self.summary.setText(self.tr("<b>Chain intact:</b> {n} record(s) verified.").format(n=result.count))
         else:
-            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'><b>Chain broken</b> at record "
-                                 f"{result.first_bad_sequence}: {html.escape(result.reason)}</span>")
+            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>"
+                                 + self.tr("<b>Chain broken</b> at record {sequence}: {reason}").format(
+                                     sequence=result.first_bad_sequence, reason=html.escape(result.reason))
+                                 + "</span>")
         return result
+
+    def _show_problem(self, template: str, exc: BaseException) -> None:
+        """``template`` (translated, with ``{error}``) in the error colour."""
+        self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>"
+                             + template.format(error=html.escape(str(exc))) + "</span>")
 
     def choose_export(self) -> None:
         from pathlib import Path
 
         from PySide6.QtWidgets import QFileDialog
 
-        out, chosen = QFileDialog.getSaveFileName(self, "Export audit trail", str(Path.home() / "audit.csv"),
-                                                  "CSV (*.csv);;JSON Lines (*.jsonl)")
+        out, chosen = QFileDialog.getSaveFileName(self, self.tr("Export audit trail"), str(Path.home() / "audit.csv"),
+                                                  self.tr("CSV (*.csv);;JSON Lines (*.jsonl)"))
         if out:
             self.export_to(out, "jsonl" if out.endswith(".jsonl") or "jsonl" in chosen else "csv")
 
@@ -233,9 +268,9 @@ class AuditViewer(QDialog):
             with open(path, "w", encoding="utf-8", newline="") as out:
                 n = self.store.export(out, fmt, **filters)
         except Exception as exc:  # noqa: BLE001 - disk or store problems are shown in words
-            self.summary.setText(f"<span style='color:{palette.ERROR_TEXT}'>Export failed: {html.escape(str(exc))}</span>")
+            self._show_problem(self.tr("Export failed: {error}"), exc)
             return None
-        self.summary.setText(f"Exported {n} record(s) to {html.escape(str(path))}.")
+        self.summary.setText(self.tr("Exported {n} record(s) to {path}.").format(n=n, path=html.escape(str(path))))
         if self._on_export is not None:
             self._on_export({"what": "audit_trail", "format": fmt, "records": n,
                              "filters": {k: (v if isinstance(v, str | tuple) else str(v)) for k, v in filters.items()}})

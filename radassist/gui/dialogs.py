@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from radassist.core.errors import RadAssistError
@@ -31,10 +31,11 @@ def show_unexpected(parent: QWidget | None, title: str, error: BaseException) ->
     from radassist.config import app_paths
 
     box = QMessageBox(QMessageBox.Icon.Critical, title,
-                      "Something unexpected went wrong. RadAssist is still running.",
+                      QCoreApplication.translate("dialogs", "Something unexpected went wrong. RadAssist is still running."),
                       QMessageBox.StandardButton.Ok, parent)
-    box.setInformativeText(f"The details were written to the log file {app_paths().log_file}. "
-                           "Please send it to your support contact if this happens again.")
+    box.setInformativeText(QCoreApplication.translate(
+        "dialogs", "The details were written to the log file {log_file}. Please send it to your support contact if "
+        "this happens again.").format(log_file=app_paths().log_file))
     box.exec()
 
 

@@ -14,7 +14,7 @@ import html
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,8 +32,8 @@ from radassist.gui import palette
 
 POSITIVE_COLOUR = QColor(palette.POSITIVE_CALL)
 NEGATIVE_COLOUR = QColor(palette.NEGATIVE_CALL)
-INVERTED_WARNING = ("This image looks inverted (a negative). Check the grey levels: the findings may not be "
-                    "reliable on an inverted image.")
+INVERTED_WARNING = str(QT_TRANSLATE_NOOP("FindingsPanel", "This image looks inverted (a negative). Check the "
+                                         "grey levels: the findings may not be reliable on an inverted image."))
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def view_of(analysis: Any) -> FindingsView:
     mask = lung_mask_of(analysis)
     area = str(_attr(mask, "area_label", default="") or "") if mask is not None else ""
     if area and not bool(_attr(mask, "reliable", default=True)):
-        area += " (lung outline unreliable: not a measurement)"
+        area += " " + QCoreApplication.translate("FindingsPanel", "(lung outline unreliable: not a measurement)")
     reason = str(_attr(analysis, "message", default="") or (_attr(ood, "reason", default="") if ood else "") or "")
     return FindingsView(refused=not accepted, reason=reason,
                         inverted=bool(_attr(ood, "inverted", default=False)) if ood else False,
@@ -128,27 +128,35 @@ def fit_table_height(table: QTableWidget) -> None:
 class FindingsPanel(QWidget):
     """Shows one image's findings; the assistant drives its states."""
 
-    COLUMNS = ("Finding", "Probability", "Threshold", "AI call", "In lungs")
-
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        self.status.setAccessibleName(self.tr("AI findings status"))
         self.busy = QProgressBar(self)
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
         self.busy.setMaximumHeight(10)
+        self.busy.setAccessibleName(self.tr("AI analysis in progress"))
         self.busy.hide()
-        self.table = QTableWidget(0, len(self.COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        columns = (self.tr("Finding"), self.tr("Probability"), self.tr("Threshold"), self.tr("AI call"),
+                   self.tr("In lungs"))
+        self.table = QTableWidget(0, len(columns), self)
+        self.table.setHorizontalHeaderLabels(columns)
+        self.table.setAccessibleName(self.tr("AI findings"))
+        self.table.setAccessibleDescription(self.tr("Per finding: probability, operating threshold, the AI call "
+                                                    "and the share of the heatmap inside the lungs"))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # reached with Tab (a screen reader then reads the cells), never by a click that would take the
+        # image view's keys away
+        self.table.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.table.setTabKeyNavigation(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeaderItem(4).setToolTip("Share of the heatmap that lies inside the lungs")
+        self.table.horizontalHeaderItem(4).setToolTip(self.tr("Share of the heatmap that lies inside the lungs"))
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         # directly under the calls, as prominent as they are: what changes how to read them
@@ -156,13 +164,15 @@ class FindingsPanel(QWidget):
         self.caveats.setWordWrap(True)
         self.caveats.setTextFormat(Qt.TextFormat.RichText)
         self.caveats.setStyleSheet(f"{palette.WARNING_STYLE} font-weight: bold;")
-        self.caveats.setAccessibleName("Caveats for these findings")
+        self.caveats.setAccessibleName(self.tr("Caveats for these findings"))
         self.model_label = QLabel(self)
         self.model_label.setWordWrap(True)
+        self.model_label.setAccessibleName(self.tr("Model and device"))
         self.warnings = QLabel(self)
         self.warnings.setWordWrap(True)
         self.warnings.setTextFormat(Qt.TextFormat.RichText)
         self.warnings.setStyleSheet(palette.WARNING_STYLE)
+        self.warnings.setAccessibleName(self.tr("Notes on this analysis"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         for w in (self.status, self.busy, self.table, self.caveats, self.model_label, self.warnings):
@@ -185,13 +195,13 @@ class FindingsPanel(QWidget):
         self.warnings.hide()
 
     def show_idle(self) -> None:
-        self._reset("Open a chest X-ray to see the AI's findings.")
+        self._reset(self.tr("Open a chest X-ray to see the AI's findings."))
 
     def show_loading_model(self) -> None:
-        self._reset("<b>Loading model…</b> (once per session)", busy=True)
+        self._reset(self.tr("<b>Loading model…</b> (once per session)"), busy=True)
 
     def show_analysing(self) -> None:
-        self._reset("Analysing…", busy=True)
+        self._reset(self.tr("Analysing…"), busy=True)
 
     def show_error(self, exc: BaseException) -> None:
         from radassist.core.errors import RadAssistError
@@ -202,32 +212,33 @@ class FindingsPanel(QWidget):
             if hint:
                 text += f"<br><i>{html.escape(hint)}</i>"
         else:  # a bug: the log has the traceback
-            text = "An unexpected problem stopped the analysis; the log file has the details."
-        self._reset(f"<b>No AI findings.</b> {text}")
+            text = self.tr("An unexpected problem stopped the analysis; the log file has the details.")
+        self._reset(self.tr("<b>No AI findings.</b> {reason}").format(reason=text))
 
     def show_result(self, analysis: Any, notes: tuple[str, ...] = ()) -> FindingsView:
         v = view_of(analysis)
         self._reset("")
         self.view = v
         model = " ".join(x for x in (v.model.get("id", ""), v.model.get("version", "")) if x)
-        self.model_label.setText(f"Model {model} · device {v.device or 'unknown'}")
+        self.model_label.setText(self.tr("Model {model} · device {device}").format(
+            model=model, device=v.device or self.tr("unknown")))
         warnings: list[str] = []
         if v.refused:
-            reason = (v.reason or "the image does not look like a frontal chest X-ray").rstrip(". ")
-            self.status.setText(f"<b>Not analysed — no probability is given.</b> "
-                                f"{html.escape(reason[0].upper() + reason[1:])}.")
+            reason = (v.reason or self.tr("the image does not look like a frontal chest X-ray")).rstrip(". ")
+            self.status.setText(self.tr("<b>Not analysed — no probability is given.</b> {reason}.").format(
+                reason=html.escape(reason[0].upper() + reason[1:])))
         else:
-            self.status.setText("<b>AI findings</b> — decision support, to be confirmed by the reader.")
+            self.status.setText(self.tr("<b>AI findings</b> — decision support, to be confirmed by the reader."))
             self._fill_table(v)
             self._show_caveats(v)
         shown = {c for cs in v.caveats.values() for c in cs} if not v.refused else set()
         # core's words: no salient region, no gate, ... (the caveats are already under the calls)
         warnings.extend(n for n in v.notes if n not in shown)
         if v.inverted and v.refused:
-            warnings.insert(0, INVERTED_WARNING)
+            warnings.insert(0, self.tr(INVERTED_WARNING))
         warnings.extend(notes)
         if v.lung_area and not v.refused:
-            self.model_label.setText(self.model_label.text() + f"\nLung area: {v.lung_area}")
+            self.model_label.setText(self.model_label.text() + "\n" + self.tr("Lung area: {area}").format(area=v.lung_area))
         if warnings:
             self.warnings.setText("<br>".join(f"⚠ {html.escape(w)}" for w in warnings))
             self.warnings.show()
@@ -238,13 +249,13 @@ class FindingsPanel(QWidget):
         labels = [f.label for f in v.findings]
         every = [c for c in v.caveats.get(labels[0], ()) if all(c in v.caveats.get(lb, ()) for lb in labels)] \
             if labels else []
-        lines = [f"⚠ Read {'this call' if len(labels) == 1 else 'these calls'} with care: {html.escape(INVERTED_WARNING)}"] \
-            if v.inverted else []
-        lines += [f"⚠ Read {'this call' if len(labels) == 1 else 'these calls'} with care: {html.escape(c)}"
-                  for c in every]
+        calls = self.tr("⚠ Read this call with care: {caveat}") if len(labels) == 1 \
+            else self.tr("⚠ Read these calls with care: {caveat}")
+        lines = [calls.format(caveat=html.escape(self.tr(INVERTED_WARNING)))] if v.inverted else []
+        lines += [calls.format(caveat=html.escape(c)) for c in every]
         for lb in labels:
-            lines += [f"⚠ Read the {html.escape(lb)} call with care: {html.escape(c)}"
-                      for c in v.caveats.get(lb, ()) if c not in every]
+            lines += [self.tr("⚠ Read the {finding} call with care: {caveat}").format(
+                finding=html.escape(lb), caveat=html.escape(c)) for c in v.caveats.get(lb, ()) if c not in every]
         if lines:
             self.caveats.setText("<br>".join(lines))
             self.caveats.show()
@@ -252,7 +263,7 @@ class FindingsPanel(QWidget):
     def _fill_table(self, v: FindingsView) -> None:
         self.table.setRowCount(len(v.findings))
         for row, f in enumerate(v.findings):
-            call = "Positive" if f.positive else "Negative"
+            call = self.tr("Positive") if f.positive else self.tr("Negative")
             share = v.shares.get(f.label)
             cells = (f.label, percent(f.probability), percent(f.threshold), call,
                      "—" if share is None else f"{share * 100:.0f} %")
@@ -265,7 +276,7 @@ class FindingsPanel(QWidget):
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
-                    cav = ((INVERTED_WARNING,) if v.inverted else ()) + v.caveats.get(f.label, ())
+                    cav = ((self.tr(INVERTED_WARNING),) if v.inverted else ()) + v.caveats.get(f.label, ())
                     if cav:  # the call itself carries the mark: its caveat is right under the table
                         item.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
                         item.setToolTip("\n\n".join(cav))

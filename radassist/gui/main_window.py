@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -40,6 +41,7 @@ from radassist.gui.workers import Job, JobRunner
 from radassist.gui.worklist import ScanResult, Worklist, scan_paths
 
 if TYPE_CHECKING:  # numpy (via core.image) loads with the first image, not at start-up
+    from radassist.core.display import WindowPreset
     from radassist.core.image import XRayImage
 
 log = logging.getLogger(__name__)
@@ -104,6 +106,7 @@ class MainWindow(QMainWindow):
         self._about_sections: list[SectionProvider] = []
         self._busy_checks: list[Callable[[], bool]] = []
         self.tag_browser = None
+        self._window_presets: tuple[WindowPreset, ...] | None = None  # read on first use (core loads numpy)
         self._build_worklist()
         self._build_actions()
         self._build_menus()
@@ -204,6 +207,8 @@ class MainWindow(QMainWindow):
         self.act_invert = a("&Invert", self.view.set_invert, "I", "Invert grey levels", checkable=True)
         self.act_reset_wl = a("&Reset Window/Level", self.reset_window, "Esc",
                               "Back to the file's window (Esc)", sp.SP_BrowserReload)
+        self.act_edit_presets = a("&Edit Named Presets…", self.edit_presets, None,
+                                  "Name, centre and width of the lung, mediastinum, bone … presets")
         self.act_annotations = a("Corner &Annotations", self.view.set_annotations_visible, "Ctrl+I",
                                  "Show patient, study and display information in the corners", checkable=True)
         self.act_annotations.setChecked(True)
@@ -231,6 +236,7 @@ class MainWindow(QMainWindow):
                               self.act_reset_orientation])
         view_menu.addSeparator()
         self.presets_menu = view_menu.addMenu("Window &Presets")
+        self.presets_menu.addAction(self.act_edit_presets)
         view_menu.addActions([self.act_reset_wl, self.act_invert])
         view_menu.addSeparator()
         view_menu.addActions([self.act_annotations, self.worklist_dock.toggleViewAction()])
@@ -514,30 +520,79 @@ class MainWindow(QMainWindow):
         self.status_message("Window/level reset to the file's default.")
 
     def _rebuild_presets(self, image: XRayImage) -> None:
-        from radassist.core.display import default_window, full_range_window
+        """The presets menu, in this order: the file's default, its own windows and VOI LUTs (with their
+        explanations), the named presets (``core.display.named_windows`` on this image), full range, then
+        contrast steps. The first nine are on Ctrl+1 … Ctrl+9."""
+        from radassist.core.display import default_window, full_range_window, named_windows
         from radassist.core.image import Window
 
         menu = self.presets_menu
         menu.clear()
-        presets: list[tuple[str, Callable[[], None]]] = [("Default (from the file)", self.view.reset_window)]
+        presets: list[tuple[str, str, Callable[[], None]]] = [
+            ("Default (from the file)", "The file's first window or VOI LUT (Esc)", self.view.reset_window)]
         for i, w in enumerate(image.display.windows):
             label = w.explanation or f"File window {i + 1}"
-            presets.append((f"{label}: W {w.width:g} / L {w.center:g}", lambda w=w: self.view.set_window(w)))
+            presets.append((f"{label}: W {w.width:g} / L {w.center:g}", "A window the file gives",
+                            lambda w=w: self.view.set_window(w)))
         for i, lut in enumerate(image.display.voi_luts):
             presets.append((f"VOI LUT {i + 1}{': ' + lut.explanation if lut.explanation else ''}",
-                            lambda i=i: self.view.set_voi_lut(i)))
+                            "A VOI LUT the file gives", lambda i=i: self.view.set_voi_lut(i)))
+        for p, w in zip(self.window_presets, named_windows(image, self.window_presets), strict=True):
+            lo, hi = max(p.center - p.width / 2, 0.0), min(p.center + p.width / 2, 100.0)
+            presets.append((f"{p.name}: W {w.width:g} / L {w.center:g}",
+                            f"{p.name}: this image's {lo:g}–{hi:g} % brightness range (View ▸ Window Presets ▸ "
+                            "Edit Named Presets)", lambda w=w: self.view.set_window(w)))
         full = full_range_window(image.display.pixel_min, image.display.pixel_max)
-        presets.append(("Full range", lambda: self.view.set_window(full)))
+        presets.append(("Full range", "Darkest to brightest pixel", lambda: self.view.set_window(full)))
         default = default_window(image)
         narrow = Window(default.center, max(default.width / 2, 1.0), "Higher contrast")
         wide = Window(default.center, default.width * 2, "Lower contrast")
-        presets.append(("Higher contrast (½ width)", lambda: self.view.set_window(narrow)))
-        presets.append(("Lower contrast (2× width)", lambda: self.view.set_window(wide)))
-        for i, (label, apply) in enumerate(presets):
+        presets.append(("Higher contrast (½ width)", "The default window, half as wide",
+                        lambda: self.view.set_window(narrow)))
+        presets.append(("Lower contrast (2× width)", "The default window, twice as wide",
+                        lambda: self.view.set_window(wide)))
+        for i, (label, tip, apply) in enumerate(presets):
             act = menu.addAction(label)
+            act.setStatusTip(tip)
             if i < 9:
                 act.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
             act.triggered.connect(lambda _c=False, apply=apply: apply())
+        menu.addSeparator()
+        menu.addAction(self.act_edit_presets)
+
+    @property
+    def window_presets(self) -> tuple[WindowPreset, ...]:
+        """The named presets: the user's (saved beside settings.json), else the defaults."""
+        if self._window_presets is None:
+            from radassist.gui.presets_dialog import load_window_presets
+
+            self._window_presets = load_window_presets()
+        return self._window_presets
+
+    def set_window_presets(self, presets: tuple[WindowPreset, ...]) -> bool:
+        """Use and save ``presets``; False (logged, said in the status bar) when they could not be saved."""
+        from radassist.gui.presets_dialog import save_window_presets
+
+        self._window_presets = tuple(presets)
+        if self.view.image is not None:
+            self._rebuild_presets(self.view.image)
+        try:
+            save_window_presets(self._window_presets)
+        except OSError as exc:
+            log.warning("could not save the window presets: %s", exc)
+            self.status_message("Window presets changed for this session; they could not be saved.")
+            return False
+        self.status_message("Window presets saved.")
+        return True
+
+    def edit_presets(self) -> QDialog:
+        """The named presets as an editable table (window-modal; OK uses and saves them)."""
+        from radassist.gui.presets_dialog import PresetsDialog
+
+        dlg = PresetsDialog(self.window_presets, self)
+        dlg.accepted.connect(lambda: self.set_window_presets(dlg.presets()))
+        dlg.open()
+        return dlg
 
     def _update_window_label(self, _window: object) -> None:
         self.wl_label.setText(window_text(self.view.effective_window, self.view.invert)
@@ -594,7 +649,8 @@ class MainWindow(QMainWindow):
                 for act in self.actions() if act.shortcuts()]
         presets = [(f"Window preset: {act.text()}", act.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                    for act in self.presets_menu.actions() if not act.shortcut().isEmpty()]
-        rows += presets or [("Window/level presets (the file's own windows first)",
+        rows += presets or [("Window/level presets: the file's own windows, then "
+                             + ", ".join(p.name for p in self.window_presets) + ", then full range",
                              "Ctrl+1 … Ctrl+9 (listed here once an image is open)")]
         rows += [("Zoom around the cursor", "Mouse wheel, or middle-drag up/down"), ("Pan", "Left-drag"),
                  ("Window (width) / level", "Right-drag: horizontal / vertical"),

@@ -11,9 +11,10 @@ heatmap on for an image emits ``heatmap_shown`` so the assistant can audit that 
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -30,13 +31,14 @@ from PySide6.QtWidgets import (
 from radassist.gui import palette
 from radassist.gui.findings_panel import heatmaps_of, lung_mask_of
 
-LEGEND = "Regions that most influenced the model — not a lesion outline"
+LEGEND = str(QT_TRANSLATE_NOOP("OverlayControls", "Regions that most influenced the model — not a lesion outline"))
 #: a pressed toggle must look pressed on the dark theme (Fusion's sunken look alone is faint there)
 TOGGLE_STYLE = (f"QToolButton {{ padding: 3px 8px; }} QToolButton:checked {{ background: {palette.HIGHLIGHT}; "
                 f"color: {palette.HIGHLIGHTED_TEXT}; font-weight: bold; }}")
 HEATMAP_PREFIX = "heatmap:"
 LUNGS_LAYER = "lungs"
-LUNG_STYLES = ("Contour", "Fill")
+#: the lung layer's styles (item data of the style box; the shown names are translated)
+LUNG_STYLES = (str(QT_TRANSLATE_NOOP("OverlayControls", "Contour")), str(QT_TRANSLATE_NOOP("OverlayControls", "Fill")))
 LUNG_RGB = (0, 210, 255)  # cyan: apart from every colour of the jet/inferno maps' low end
 UNRELIABLE_LUNG_RGB = tuple(int(palette.WARNING_TEXT[i:i + 2], 16) for i in (1, 3, 5))  # amber, dashed
 DEFAULT_HEATMAP_OPACITY = 0.5
@@ -117,23 +119,23 @@ class OverlayControls(QWidget):
         self._positive: dict[str, bool] = {}  # label -> the AI call, for the negative-call rule
         self._lung_note = ""  # core's "Lung outline unreliable: ..." for the current mask
 
-        self.act_heatmap = QAction("Show &Heatmap", self)
+        self.act_heatmap = QAction(self.tr("Show &Heatmap"), self)
         self.act_heatmap.setCheckable(True)
         self.act_heatmap.setShortcut(QKeySequence("Ctrl+H"))
-        self.act_heatmap.setStatusTip("Show the regions that most influenced the model (Ctrl+H)")
+        self.act_heatmap.setStatusTip(self.tr("Show the regions that most influenced the model (Ctrl+H)"))
         self.act_heatmap.toggled.connect(self._apply_heatmap)
-        self.act_lungs = QAction("Show &Lungs", self)
+        self.act_lungs = QAction(self.tr("Show &Lungs"), self)
         self.act_lungs.setCheckable(True)
         self.act_lungs.setShortcut(QKeySequence("Ctrl+L"))
-        self.act_lungs.setStatusTip("Show the lung segmentation (Ctrl+L)")
+        self.act_lungs.setStatusTip(self.tr("Show the lung segmentation (Ctrl+L)"))
         self.act_lungs.toggled.connect(self._apply_lungs)
-        self.act_negative = QAction("Show Heatmap for a &Negative Call", self)
+        self.act_negative = QAction(self.tr("Show Heatmap for a &Negative Call"), self)
         self.act_negative.setCheckable(True)
-        self.act_negative.setStatusTip("Draw the heatmap even though the AI call is negative (this image only)")
+        self.act_negative.setStatusTip(self.tr("Draw the heatmap even though the AI call is negative (this image only)"))
         self.act_negative.toggled.connect(self._apply_heatmap)
-        self.act_save = QAction("Save Image with &Overlays…", self)
+        self.act_save = QAction(self.tr("Save Image with &Overlays…"), self)
         self.act_save.setShortcut(QKeySequence("Ctrl+Shift+S"))
-        self.act_save.setStatusTip("Save the image as shown, with the visible overlays, as a PNG")
+        self.act_save.setStatusTip(self.tr("Save the image as shown, with the visible overlays, as a PNG"))
         self.act_save.triggered.connect(lambda _c=False: self.choose_save())
         for act in (self.act_heatmap, self.act_lungs, self.act_save):
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -141,38 +143,51 @@ class OverlayControls(QWidget):
         self.heatmap_button = QToolButton(self)
         self.heatmap_button.setDefaultAction(self.act_heatmap)
         self.heatmap_button.setStyleSheet(TOGGLE_STYLE)
+        self.heatmap_button.setAccessibleName(self.tr("Heatmap"))
+        self.heatmap_button.setAccessibleDescription(self.act_heatmap.statusTip())
         self.negative_button = QToolButton(self)
         self.negative_button.setDefaultAction(self.act_negative)
-        self.negative_button.setText("Show anyway")
+        self.negative_button.setText(self.tr("Show anyway"))
         self.negative_button.setStyleSheet(TOGGLE_STYLE)
+        self.negative_button.setAccessibleName(self.tr("Show the heatmap anyway"))
+        self.negative_button.setAccessibleDescription(self.act_negative.statusTip())
         self.finding = QComboBox(self)
-        self.finding.setToolTip("Which finding's heatmap")
+        self.finding.setToolTip(self.tr("Which finding's heatmap"))
+        self.finding.setAccessibleName(self.tr("Heatmap finding"))
         self.finding.currentTextChanged.connect(lambda _t: self._apply_heatmap())
         self.cmap = QComboBox(self)  # filled from core.explain.CMAPS with the first analysis (numpy loads then)
-        self.cmap.setToolTip("Colormap")
+        self.cmap.setToolTip(self.tr("Colormap"))
+        self.cmap.setAccessibleName(self.tr("Heatmap colormap"))
         self.cmap.currentTextChanged.connect(lambda _t: self._apply_heatmap())
-        self.heatmap_opacity = self._slider(DEFAULT_HEATMAP_OPACITY, "Heatmap opacity")
+        self.heatmap_opacity = self._slider(DEFAULT_HEATMAP_OPACITY, self.tr("Heatmap opacity"))
         self.heatmap_opacity.valueChanged.connect(self._heatmap_opacity_changed)
-        self.legend = QLabel(LEGEND, self)
+        self.legend = QLabel(self.tr(LEGEND), self)
         self.legend.setWordWrap(True)
-        self.legend.setAccessibleName("Heatmap legend")
+        self.legend.setAccessibleName(self.tr("Heatmap legend"))
         self.colour_bar = QLabel(self)  # the colormap, low (left) to high (right)
-        self.colour_bar.setToolTip("Colour scale: left = little influence, right = most influence")
+        self.colour_bar.setToolTip(self.tr("Colour scale: left = little influence, right = most influence"))
+        self.colour_bar.setAccessibleName(self.tr("Heatmap colour scale"))
+        self.colour_bar.setAccessibleDescription(self.colour_bar.toolTip())
         self.lung_legend = QLabel(self)
         self.lung_legend.setWordWrap(True)
-        self.lung_legend.setAccessibleName("Lung outline legend")
+        self.lung_legend.setAccessibleName(self.tr("Lung outline legend"))
 
         self.lungs_button = QToolButton(self)
         self.lungs_button.setDefaultAction(self.act_lungs)
         self.lungs_button.setStyleSheet(TOGGLE_STYLE)
+        self.lungs_button.setAccessibleName(self.tr("Lungs"))
+        self.lungs_button.setAccessibleDescription(self.act_lungs.statusTip())
         self.lung_style = QComboBox(self)
-        self.lung_style.addItems(list(LUNG_STYLES))
-        self.lung_style.currentTextChanged.connect(lambda _t: self._apply_lungs())
-        self.lung_opacity = self._slider(DEFAULT_LUNG_OPACITY, "Lung overlay opacity")
+        for style in LUNG_STYLES:
+            self.lung_style.addItem(self.tr(style), style)
+        self.lung_style.setAccessibleName(self.tr("Lung overlay style"))
+        self.lung_style.currentIndexChanged.connect(lambda _i: self._apply_lungs())
+        self.lung_opacity = self._slider(DEFAULT_LUNG_OPACITY, self.tr("Lung overlay opacity"))
         self.lung_opacity.valueChanged.connect(
             lambda v: self.view.set_overlay_opacity(LUNGS_LAYER, v / 100.0))
         self.note = QLabel(self)
         self.note.setWordWrap(True)
+        self.note.setAccessibleName(self.tr("Overlay notes"))
 
         heat_row = QHBoxLayout()
         heat_row.addWidget(self.heatmap_button)
@@ -184,11 +199,11 @@ class OverlayControls(QWidget):
         lung_row.addWidget(self.lung_style, 1)
         form = QFormLayout()
         form.addRow(heat_row)
-        form.addRow("Opacity", self.heatmap_opacity)
+        form.addRow(self.tr("Opacity"), self.heatmap_opacity)
         form.addRow(self.colour_bar)
         form.addRow(self.legend)
         form.addRow(lung_row)
-        form.addRow("Opacity", self.lung_opacity)
+        form.addRow(self.tr("Opacity"), self.lung_opacity)
         form.addRow(self.lung_legend)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -197,40 +212,45 @@ class OverlayControls(QWidget):
         layout.addStretch(1)
         self.act_heatmap.toggled.connect(self._update_toggle_texts)
         self.act_lungs.toggled.connect(self._update_toggle_texts)
+        # Tab runs through the heatmap controls, then the lungs' (the layout order; Space toggles a button)
+        order = (self.heatmap_button, self.finding, self.cmap, self.negative_button, self.heatmap_opacity,
+                 self.lungs_button, self.lung_style, self.lung_opacity)
+        for first, second in itertools.pairwise(order):
+            self.setTabOrder(first, second)
         self.clear()
 
     def _update_toggle_texts(self, *_: Any) -> None:
         """The buttons say their state in words too (a pressed look alone is easy to miss)."""
-        self.heatmap_button.setText(f"Heatmap: {'on' if self.act_heatmap.isChecked() else 'off'}")
-        self.lungs_button.setText(f"Lungs: {'on' if self.act_lungs.isChecked() else 'off'}")
+        self.heatmap_button.setText(self.tr("Heatmap: on") if self.act_heatmap.isChecked() else self.tr("Heatmap: off"))
+        self.lungs_button.setText(self.tr("Lungs: on") if self.act_lungs.isChecked() else self.tr("Lungs: off"))
         self._update_legends()
 
     def _update_legends(self) -> None:
         """Say what the view shows: which heatmap, on which scale, or why none; the outline and its trust."""
         label = self.selected_label
         if not self._heatmaps:
-            heat = "No heatmap for this image."
+            heat = self.tr("No heatmap for this image.")
         elif not self.act_heatmap.isChecked():
-            heat = "Heatmap off (Ctrl+H). " + LEGEND + "."
+            heat = self.tr("Heatmap off (Ctrl+H). {legend}.").format(legend=self.tr(LEGEND))
         elif not self._heatmap_allowed(label):
             from radassist.core.explain import NEGATIVE_CALL_HIDDEN
 
-            heat = NEGATIVE_CALL_HIDDEN + " Use “Show anyway” to draw it."
+            heat = self.tr("{hidden} Use “Show anyway” to draw it.").format(hidden=NEGATIVE_CALL_HIDDEN)
         else:
-            heat = (f"Showing the {label} heatmap ({self.cmap.currentText()}: dark = little influence, "
-                    f"bright = most). {LEGEND}.")
+            heat = self.tr("Showing the {finding} heatmap ({cmap}: dark = little influence, bright = most). "
+                           "{legend}.").format(finding=label, cmap=self.cmap.currentText(), legend=self.tr(LEGEND))
         self.legend.setText(heat)
         self.colour_bar.setVisible(bool(self._heatmaps) and self.act_heatmap.isChecked()
                                    and self._heatmap_allowed(label))
         if self._mask is None:
-            lungs, style = "No lung outline for this image.", ""
+            lungs, style = self.tr("No lung outline for this image."), ""
         elif self._lung_note:
-            lungs = self._lung_note + (" Drawn dashed in amber." if self.act_lungs.isChecked() else "")
+            lungs = self._lung_note + (" " + self.tr("Drawn dashed in amber.") if self.act_lungs.isChecked() else "")
             style = f"{palette.WARNING_STYLE} font-weight: bold;"
         elif self.act_lungs.isChecked():
-            lungs, style = "Lung outline shown in cyan (the lung model's segmentation).", ""
+            lungs, style = self.tr("Lung outline shown in cyan (the lung model's segmentation)."), ""
         else:
-            lungs, style = "Lung outline off (Ctrl+L).", ""
+            lungs, style = self.tr("Lung outline off (Ctrl+L)."), ""
         self.lung_legend.setText(lungs)
         self.lung_legend.setStyleSheet(style)
         negative = bool(self._heatmaps) and label in self._positive and not self._positive[label]
@@ -300,9 +320,9 @@ class OverlayControls(QWidget):
         self.finding.blockSignals(False)
         notes = []
         if not self._heatmaps:
-            notes.append("No heatmap for this image.")
+            notes.append(self.tr("No heatmap for this image."))
         if self._mask is None:
-            notes.append("No lung outline for this image.")
+            notes.append(self.tr("No lung outline for this image."))
         self.note.setText(" ".join(notes))
         self._update_enabled()
         self._apply_heatmap()
@@ -360,7 +380,7 @@ class OverlayControls(QWidget):
         if not on:
             self.view.set_overlay_visible(LUNGS_LAYER, False)
             return
-        style = self.lung_style.currentText()
+        style = self.lung_style.currentData() or LUNG_STYLES[0]
         key = ("__lungs__", style)
         if key not in self._layers:
             self._layers[key] = lung_rgba(self._mask, style, reliable=not self._lung_note)
@@ -372,8 +392,8 @@ class OverlayControls(QWidget):
             return
         from pathlib import Path
 
-        out, _ = QFileDialog.getSaveFileName(self, "Save image with overlays", str(Path.home() / "image-overlays.png"),
-                                             "PNG image (*.png)")
+        out, _ = QFileDialog.getSaveFileName(self, self.tr("Save image with overlays"),
+                                             str(Path.home() / "image-overlays.png"), self.tr("PNG image (*.png)"))
         if out:
             self.save(out)
 
@@ -383,7 +403,7 @@ class OverlayControls(QWidget):
         try:
             written = self.view.export_png(path, with_overlays=True)
         except Exception as exc:  # noqa: BLE001 - a RadAssistError is explained, anything else logged
-            dialogs.show_error(self, "Cannot save the image", exc)
+            dialogs.show_error(self, self.tr("Cannot save the image"), exc)
             return None
         self.exported.emit(written)
         return written

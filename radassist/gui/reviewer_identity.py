@@ -30,9 +30,11 @@ class ReviewerIdentity(QObject):
         self.window = window
         self._record = record
         self.label = QLabel(self.status_text(), window)
-        self.label.setToolTip("The name written to the audit trail with every decision (Tools ▸ Reviewer Name…)")
-        self.action = QAction("Reviewer &Name…", window)
-        self.action.setStatusTip("Set the name recorded with your review decisions")
+        self.label.setToolTip(self.tr("The name written to the audit trail with every decision "
+                                      "(Tools ▸ Reviewer Name…)"))
+        self.label.setAccessibleName(self.tr("Reviewer"))
+        self.action = QAction(self.tr("Reviewer &Name…"), window)
+        self.action.setStatusTip(self.tr("Set the name recorded with your review decisions"))
         self.action.triggered.connect(lambda _c=False: self.choose_name())
 
     @property
@@ -40,15 +42,16 @@ class ReviewerIdentity(QObject):
         return self.window.settings.reviewer
 
     def status_text(self) -> str:
-        return f"Reviewer: {self.reviewer}"
+        return self.tr("Reviewer: {name}").format(name=self.reviewer)
 
     def choose_name(self) -> None:
         from radassist.config import os_user
 
         parent: QWidget = self.window
-        name, ok = QInputDialog.getText(parent, "Reviewer name",
-                                        f"Name recorded with your decisions (empty = your login, {os_user()}):",
-                                        text=self.window.settings.display_name)
+        name, ok = QInputDialog.getText(
+            parent, self.tr("Reviewer name"),
+            self.tr("Name recorded with your decisions (empty = your login, {login}):").format(login=os_user()),
+            text=self.window.settings.display_name)
         if ok:
             self.set_display_name(name)
 
@@ -64,7 +67,7 @@ class ReviewerIdentity(QObject):
             return False
         before = self.reviewer
         if not self.window.update_settings(replace(self.window.settings, display_name=name)):
-            self.window.status_message("The name is used now but could not be saved for next time.")
+            self.window.status_message(self.tr("The name is used now but could not be saved for next time."))
         if self._record is not None:  # made by the OS login, whatever name it was using
             self._record(new_event(SETTINGS_CHANGED, user=os_user(), previous={"display_name": old, "reviewer": before},
                                    details={"setting": "display_name", "display_name": name,

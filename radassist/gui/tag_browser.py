@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-COLUMNS = ("Tag", "Keyword", "VR", "Value")
-
 
 def row_matches(row: Any, needle: str) -> bool:
     """Case-insensitive match on tag (with or without punctuation), keyword or value text."""
@@ -35,18 +33,24 @@ def row_matches(row: Any, needle: str) -> bool:
 
 
 class TagBrowser(QDialog):
-    """Non-modal: it can stay open beside the image."""
+    """Non-modal: it can stay open beside the image. Keyboard: type to filter, Enter moves to the
+    rows, Ctrl+F back to the search, Esc closes."""
 
     def __init__(self, rows: Sequence[Any], title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"DICOM tags — {title}")
+        self.setWindowTitle(self.tr("DICOM tags — {file}").format(file=title))
         self.resize(820, 640)
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search tag, keyword or value (e.g. PatientID, 0010,0020, CHEST)")
+        self.search.setPlaceholderText(self.tr("Search tag, keyword or value (e.g. PatientID, 0010,0020, CHEST)"))
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName(self.tr("Search DICOM tags"))
+        self.search.setAccessibleDescription(self.tr("Filters the elements by tag, keyword or value as you type; "
+                                                     "Enter moves to the results"))
         self.tree = QTreeWidget(self)
-        self.tree.setColumnCount(len(COLUMNS))
-        self.tree.setHeaderLabels(COLUMNS)
+        columns = (self.tr("Tag"), self.tr("Keyword"), self.tr("VR"), self.tr("Value"))
+        self.tree.setColumnCount(len(columns))
+        self.tree.setHeaderLabels(columns)
+        self.tree.setAccessibleName(self.tr("DICOM header elements"))
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
@@ -54,7 +58,12 @@ class TagBrowser(QDialog):
         self.tree.header().setStretchLastSection(True)
         self.count_label = QLabel(self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        buttons.rejected.connect(self.close)
+        buttons.rejected.connect(self.close)  # Esc too (QDialog.reject)
+        self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        # Enter in the search goes to the results, never closes the dialog
+        self.close_button.setAutoDefault(False)
+        self.setTabOrder(self.search, self.tree)
+        self.setTabOrder(self.tree, self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.search)
         layout.addWidget(self.tree)
@@ -70,6 +79,7 @@ class TagBrowser(QDialog):
         for c in range(3):
             self.tree.resizeColumnToContents(c)
         self.search.textChanged.connect(self.apply_filter)
+        self.search.returnPressed.connect(self.focus_results)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, self.search.setFocus)
         self.apply_filter("")
         self.search.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -80,7 +90,16 @@ class TagBrowser(QDialog):
             ok = row_matches(row, text)
             self.tree.topLevelItem(i).setHidden(not ok)
             shown += ok
-        self.count_label.setText(f"{shown} of {len(self._rows)} elements")
+        self.count_label.setText(self.tr("{shown} of {total} elements").format(shown=shown, total=len(self._rows)))
+
+    def focus_results(self) -> None:
+        """Keyboard: from the search to the first matching row."""
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if not item.isHidden():
+                self.tree.setCurrentItem(item)
+                break
+        self.tree.setFocus(Qt.FocusReason.TabFocusReason)
 
     def visible_keywords(self) -> list[str]:
         return [self.tree.topLevelItem(i).text(1) for i in range(self.tree.topLevelItemCount())
