@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -38,7 +38,7 @@ from radassist.gui import palette
 from radassist.gui.analysis_worker import AnalysisResult, AnalysisService
 from radassist.gui.findings_panel import FindingsPanel
 from radassist.gui.overlay_controls import OverlayControls
-from radassist.gui.review_panel import UNSAVED_TEXT, ReviewPanel
+from radassist.gui.review_panel import ReviewPanel, unsaved
 from radassist.gui.reviewer_identity import ReviewerIdentity
 from radassist.gui.workers import JobRunner
 
@@ -101,14 +101,16 @@ class Assistant(QObject):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(top)
-        self.findings_dock = window.add_dock(scroll, "AI Findings", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.findings_dock = window.add_dock(scroll, self.tr("AI Findings"), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.findings_dock.setObjectName("dock-AI Findings")  # the saved layout does not depend on the language
         self.findings_dock.setMinimumWidth(DOCK_MIN_WIDTH)
-        self.review_dock = window.add_dock(self.review_panel, "Review", Qt.DockWidgetArea.RightDockWidgetArea)
+        self.review_dock = window.add_dock(self.review_panel, self.tr("Review"), Qt.DockWidgetArea.RightDockWidgetArea)
+        self.review_dock.setObjectName("dock-Review")
         window.resizeDocks([self.findings_dock, self.review_dock], [520, 400], Qt.Orientation.Vertical)
 
         self.pending_label = QLabel("", window)
         self.pending_label.setStyleSheet(f"{palette.ERROR_STYLE} font-weight: bold;")
-        self.pending_label.setToolTip("Audit records that could not be written yet; they are kept and retried.")
+        self.pending_label.setToolTip(self.tr("Audit records that could not be written yet; they are kept and retried."))
         self.pending_label.hide()
         window.add_status_widget(self.pending_label)
         window.add_status_widget(self.identity.label)
@@ -131,7 +133,7 @@ class Assistant(QObject):
             window.load_failed.connect(self.on_load_failed)
         self.view.view_changed.connect(self._on_view_changed)
         self.analysis.loading.connect(self.findings.show_loading_model)
-        self.analysis.loading.connect(lambda: window.status_message("Loading model…", 0))
+        self.analysis.loading.connect(lambda: window.status_message(self.tr("Loading model…"), 0))
         self.analysis.loaded.connect(self._on_models_loaded)
         self.analysis.finished.connect(self.on_analysis)
         self.analysis.failed.connect(self.on_analysis_failed)
@@ -155,35 +157,35 @@ class Assistant(QObject):
 
     def _build_menus(self) -> None:
         w = self.window
-        file_menu = w.menu("&File")
+        file_menu = w.menu(self.tr("&File"))
         quit_ = getattr(w, "act_quit", None)
         if quit_ is not None and quit_ in file_menu.actions():
             file_menu.insertAction(quit_, self.overlays.act_save)
         else:
             file_menu.addAction(self.overlays.act_save)
-        view_menu = w.menu("&View")
+        view_menu = w.menu(self.tr("&View"))
         view_menu.addSeparator()
         view_menu.addActions([self.overlays.act_heatmap, self.overlays.act_lungs])
         for act in (self.overlays.act_heatmap, self.overlays.act_lungs, self.overlays.act_save):
             w.addAction(act)
-        review_menu = w.menu("&Review")
+        review_menu = w.menu(self.tr("&Review"))
         review_menu.addActions(self.review_panel.create_actions(w))
         review_menu.addSeparator()
         for name in ("act_prev", "act_next"):  # the viewer's worklist navigation, reused
             if hasattr(w, name):
                 review_menu.addAction(getattr(w, name))
-        self.act_audit = QAction("&Audit Trail…", w)
+        self.act_audit = QAction(self.tr("&Audit Trail…"), w)
         self.act_audit.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        self.act_audit.setStatusTip("Browse and verify the audit trail (the opening is recorded)")
+        self.act_audit.setStatusTip(self.tr("Browse and verify the audit trail (the opening is recorded)"))
         self.act_audit.triggered.connect(lambda _c=False: self.show_audit_viewer())
         w.addAction(self.act_audit)
-        tools = w.menu("&Tools")
+        tools = w.menu(self.tr("&Tools"))
         tools.addSeparator()
         tools.addActions([self.act_audit, self.identity.action])
-        self.act_model_card = QAction("&Model Card…", w)
-        self.act_model_card.setStatusTip("What the model is, how it was trained and validated, and its limits")
+        self.act_model_card = QAction(self.tr("&Model Card…"), w)
+        self.act_model_card.setStatusTip(self.tr("What the model is, how it was trained and validated, and its limits"))
         self.act_model_card.triggered.connect(lambda _c=False: self.show_model_card())
-        help_menu = w.menu("&Help")
+        help_menu = w.menu(self.tr("&Help"))
         about = getattr(w, "act_about", None)
         if about is not None and about in help_menu.actions():
             help_menu.insertAction(about, self.act_model_card)
@@ -203,7 +205,7 @@ class Assistant(QObject):
         may reach it while the worklist already highlights another file)."""
         self._drop_image()
         self.findings.show_idle()
-        self.review_panel.set_review(None, message="Opening the selected image…")
+        self.review_panel.set_review(None, message=self.tr("Opening the selected image…"))
 
     def on_load_failed(self, path: Any, exc: BaseException) -> None:
         """The selected file could not be opened: say so in place, record the failure, offer no review."""
@@ -211,9 +213,10 @@ class Assistant(QObject):
 
         self._drop_image()
         self.findings.show_error(exc)
-        text = getattr(exc, "message", "") or "The file could not be read."
-        self.review_panel.set_review(None, message=f"<b>This image could not be opened</b>: {html.escape(text)} "
-                                                    "Nothing to review.", error=True)
+        text = getattr(exc, "message", "") or self.tr("The file could not be read.")
+        self.review_panel.set_review(None, message=self.tr("<b>This image could not be opened</b>: {reason} "
+                                                           "Nothing to review.").format(reason=html.escape(text)),
+                                     error=True)
         self.record_event(open_failure_event(path, exc, self.identity.reviewer))
 
     def on_image_loaded(self, image: Any) -> None:
@@ -232,7 +235,7 @@ class Assistant(QObject):
         except RadAssistError as exc:
             log.warning("no review for this image: %s", exc)
             self.review = None
-        self.review_panel.set_review(self.review, message="Waiting for the AI findings…")
+        self.review_panel.set_review(self.review, message=self.tr("Waiting for the AI findings…"))
         if self.review is not None:
             h, w = image.shape
             review = self.review
@@ -265,9 +268,10 @@ class Assistant(QObject):
     def _on_models_loaded(self, pipeline: Any) -> None:
         engine = pipeline.engine
         try:
-            text = f"Model {engine.package.card.ref} loaded on {engine.device} ({engine.runtime})."
+            text = self.tr("Model {ref} loaded on {device} ({runtime}).").format(
+                ref=engine.package.card.ref, device=engine.device, runtime=engine.runtime)
         except Exception:  # noqa: BLE001 - only a status message
-            text = "Model loaded."
+            text = self.tr("Model loaded.")
         self.window.status_message(text)
         if self.image is not None and self.result is None:
             self.findings.show_analysing()
@@ -289,13 +293,13 @@ class Assistant(QObject):
             self.review = None
         message = ""
         if self.review is not None and not self.review.findings:
-            message = "No AI findings to review for this image; you may still sign off your reading."
+            message = self.tr("No AI findings to review for this image; you may still sign off your reading.")
         self.review_panel.set_review(self.review, message=message)
         self._worklist_row(ai=result.record)
         if self.review is not None:
             self._audit(self.review.prediction_shown)
         self.overlays.set_analysis(result.analysis)  # a heatmap left on is "viewed" now, after the prediction
-        self.window.status_message(f"AI analysis in {result.seconds * 1000:.0f} ms.")
+        self.window.status_message(self.tr("AI analysis in {ms} ms.").format(ms=f"{result.seconds * 1000:.0f}"))
 
     def on_analysis_failed(self, sha: str, exc: BaseException) -> None:
         if self.image is None or sha != self.image.pixel_sha256:
@@ -303,7 +307,7 @@ class Assistant(QObject):
         if not _is_user_error(exc):
             log.error("analysis failed", exc_info=(type(exc), exc, exc.__traceback__))
         self.findings.show_error(exc)
-        self.review_panel.set_review(self.review, message="No AI findings: nothing to accept or correct.")
+        self.review_panel.set_review(self.review, message=self.tr("No AI findings: nothing to accept or correct."))
 
     # --- audit -------------------------------------------------------------------------------------
     def _write(self, event: Any) -> Any:
@@ -391,12 +395,13 @@ class Assistant(QObject):
         ident = dict(self.review.identity) if self.review is not None else {}
         self.record_event(self._event(EXPORT, details={"what": "image_with_overlays",
                                                        "overlays": self.overlays.visible_layers()}, **ident))
-        self.window.status_message(f"Saved {path}")
+        self.window.status_message(self.tr("Saved {path}").format(path=path))
 
     def _on_write_failed(self, exc: BaseException) -> None:
         self.update_pending()
-        self.window.status_message(f"Could not write to the audit trail: {getattr(exc, 'message', exc)} "
-                                   "Your decision is kept and will be retried.", 15_000)
+        self.window.status_message(self.tr("Could not write to the audit trail: {reason} "
+                                           "Your decision is kept and will be retried.").format(
+                                               reason=getattr(exc, "message", exc)), 15_000)
         if not self.retry_timer.isActive():
             self.retry_timer.start()
 
@@ -405,7 +410,8 @@ class Assistant(QObject):
 
     def update_pending(self) -> None:
         n = self.pending_count()
-        self.pending_label.setText(f"⚠ {n} audit record(s) {UNSAVED_TEXT} — retrying" if n else "")
+        self.pending_label.setText(self.tr("⚠ {count} audit record(s) {unsaved} — retrying").format(
+            count=n, unsaved=unsaved()) if n else "")
         self.pending_label.setVisible(bool(n))
 
     def retry_pending(self) -> int:
@@ -424,7 +430,8 @@ class Assistant(QObject):
             if not self.pending_count():
                 self.retry_timer.stop()
             if records:
-                self.window.status_message(f"Saved {len(records)} audit record(s) that were waiting.")
+                self.window.status_message(self.tr("Saved {count} audit record(s) that were waiting.").format(
+                    count=len(records)))
             self._on_io_done()
 
         def failed(exc: BaseException) -> None:
@@ -444,7 +451,7 @@ class Assistant(QObject):
             self.review = Review(self.result.record, name, self.outbox, prior=self.review.decisions,
                                  write=self._write, require_password=self.window.settings.sign_off_password)
             self.review_panel.set_review(self.review)
-        self.window.status_message(f"Reviewing as {name}.")
+        self.window.status_message(self.tr("Reviewing as {name}.").format(name=name))
 
     def show_audit_viewer(self) -> Any:
         """Record the opening (``audit_viewed``), then show the trail."""
@@ -457,7 +464,7 @@ class Assistant(QObject):
         try:
             store = self.outbox.store
         except AuditError as exc:
-            dialogs.show_error(self.window, "Cannot open the audit trail", exc)
+            dialogs.show_error(self.window, self.tr("Cannot open the audit trail"), exc)
             return None
         if self.audit_viewer is not None:
             self.audit_viewer.close()
@@ -484,9 +491,9 @@ class Assistant(QObject):
         from radassist.core.errors import RadAssistError
 
         try:
-            return "Model", model_card_text(self.model_card())
+            return self.tr("Model"), model_card_text(self.model_card())
         except RadAssistError as exc:
-            return "Model", f"No model is available: {exc}"
+            return self.tr("Model"), self.tr("No model is available: {reason}").format(reason=exc)
 
     def model_card_dir(self) -> Any:
         """The classifier package's folder: the loaded one, else the configured package's."""
@@ -544,24 +551,28 @@ def _fmt_metric(value: Any) -> str:
 
 def model_card_rows(card: Any) -> list[tuple[str, str]]:
     """The card as (field, text) rows, in the order a reader needs them."""
-    rows = [("Model", f"{card.id} {card.version} ({card.task})"),
-            ("Findings", ", ".join(card.labels)),
-            ("Intended use", card.intended_use),
-            ("Limitations", "\n".join(f"• {x}" for x in card.limitations))]
+    rows = [(QCoreApplication.translate("ModelCard", "Model"), f"{card.id} {card.version} ({card.task})"),
+            (QCoreApplication.translate("ModelCard", "Findings"), ", ".join(card.labels)),
+            (QCoreApplication.translate("ModelCard", "Intended use"), card.intended_use),
+            (QCoreApplication.translate("ModelCard", "Limitations"), "\n".join(f"• {x}" for x in card.limitations))]
     if card.thresholds:
-        rows.append(("Thresholds", ", ".join(f"{k} {v:.3f}" for k, v in card.thresholds.items())
+        rows.append((QCoreApplication.translate("ModelCard", "Thresholds"),
+                     ", ".join(f"{k} {v:.3f}" for k, v in card.thresholds.items())
                      + (f" — {card.threshold_policy}" if card.threshold_policy else "")))
     if card.metrics:
-        rows.append(("Validation", "\n".join(f"{k}: {_fmt_metric(v)}" for k, v in card.metrics.items())))
+        rows.append((QCoreApplication.translate("ModelCard", "Validation"),
+                     "\n".join(f"{k}: {_fmt_metric(v)}" for k, v in card.metrics.items())))
     size = card.input.get("size")
-    rows.append(("Input", f"{size[0]}×{size[1]}, {card.input.get('preprocessing', '')}" if size else ""))
+    rows.append((QCoreApplication.translate("ModelCard", "Input"),
+                 f"{size[0]}×{size[1]}, {card.input.get('preprocessing', '')}" if size else ""))
     if card.base_weights:
-        rows.append(("Base weights", str(card.base_weights.get("name", ""))))
-    rows += [("Training command", card.training_command), ("Created", card.created)]
+        rows.append((QCoreApplication.translate("ModelCard", "Base weights"), str(card.base_weights.get("name", ""))))
+    rows += [(QCoreApplication.translate("ModelCard", "Training command"), card.training_command),
+             (QCoreApplication.translate("ModelCard", "Created"), card.created)]
     if card.parent:
-        rows.append(("Parent", str(card.parent)))
+        rows.append((QCoreApplication.translate("ModelCard", "Parent"), str(card.parent)))
     if card.licenses:
-        rows.append(("Licenses", ", ".join(str(x) for x in card.licenses)))
+        rows.append((QCoreApplication.translate("ModelCard", "Licenses"), ", ".join(str(x) for x in card.licenses)))
     return [(k, v) for k, v in rows if v]
 
 

@@ -111,7 +111,12 @@ class ImageView(QWidget):
         self._render_timer.setInterval(FRAME_MS)
         self._render_timer.timeout.connect(lambda: self._render(preview=True))
         self.last_render_ms = 0.0
-        self._placeholder = "Open a chest X-ray: File ▸ Open (Ctrl+O), or drop a file or folder here."
+        self._placeholder = self.tr("Open a chest X-ray: File ▸ Open (Ctrl+O), or drop a file or folder here.")
+        self.setAccessibleName(self.tr("X-ray image"))
+        self.setAccessibleDescription(self.tr(
+            "The image on screen. Keys: F fit, 1 actual pixels, + and - zoom, R and Shift+R rotate, H and V flip, "
+            "I invert, Esc resets the window/level, Ctrl+1 to Ctrl+9 window presets, Page Up and Page Down the "
+            "previous and next image, F1 all shortcuts"))
 
     # --- image -------------------------------------------------------------------------------------
     @property

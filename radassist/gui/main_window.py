@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -58,7 +58,8 @@ def layout_settings() -> QSettings:
     return QSettings(str(app_paths().config_dir / LAYOUT_FILE), QSettings.Format.IniFormat)
 
 
-OPEN_FILTER = "Images (*.dcm *.dicom *.DCM *.png *.jpg *.jpeg *.PNG *.JPG *.JPEG);;All files (*)"
+OPEN_FILTER = str(QT_TRANSLATE_NOOP("MainWindow",
+                                     "Images (*.dcm *.dicom *.DCM *.png *.jpg *.jpeg *.PNG *.JPG *.JPEG);;All files (*)"))
 #: the first paint of a JPEG 2000 decodes every 4th pixel (two resolution levels fewer)
 FIRST_PAINT_REDUCTION = 4
 
@@ -91,6 +92,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.jobs = JobRunner(self)
         self.view = ImageView(self)
+        self.view.setObjectName("image-view")
         self.setCentralWidget(self.view)
         self._current_image: XRayImage | None = None
         self._current_path: Path | None = None
@@ -133,6 +135,7 @@ class MainWindow(QMainWindow):
                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock-{title}")
+        dock.setAccessibleName(title.replace("&", ""))
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         dock.show()
@@ -186,69 +189,70 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         sp = QStyle.StandardPixmap
         a = self._action
-        self.act_open = a("&Open…", self.choose_files, QKeySequence.StandardKey.Open, "Open image files",
+        self.act_open = a(self.tr("&Open…"), self.choose_files, QKeySequence.StandardKey.Open, self.tr("Open image files"),
                           sp.SP_DialogOpenButton)
-        self.act_open_folder = a("Open &Folder…", self.choose_folder, "Ctrl+Shift+O",
-                                 "Open a folder as a worklist", sp.SP_DirOpenIcon)
-        self.act_export = a("&Export View as PNG…", self.choose_export, "Ctrl+E",
-                            "Save the image as shown, with visible overlays")
-        self.act_quit = a("&Quit", self.close, "Ctrl+Q", "Quit RadAssist")
-        self.act_fit = a("&Fit to Window", self.view.fit_to_window, "F", "Fit the image to the window")
-        self.act_one = a("&1:1 (Actual Pixels)", self.view.one_to_one, "1", "One image pixel per screen pixel")
-        self.act_zoom_in = a("Zoom &In", lambda: self.view.zoom_by(1.25), ["+", "="], "Zoom in")
-        self.act_zoom_out = a("Zoom &Out", lambda: self.view.zoom_by(0.8), "-", "Zoom out")
-        self.act_rotate = a("&Rotate 90° Clockwise", lambda: self.view.rotate(90), "R", "Rotate for display")
-        self.act_rotate_ccw = a("Rotate 90° C&ounterclockwise", lambda: self.view.rotate(-90), "Shift+R",
-                                "Rotate for display")
-        self.act_flip_h = a("Flip &Horizontal", self.view.flip_horizontal, "H", "Mirror left-right for display")
-        self.act_flip_v = a("Flip &Vertical", self.view.flip_vertical, "V", "Mirror top-bottom for display")
-        self.act_reset_orientation = a("Reset Orientation", self.view.reset_orientation, "Ctrl+R",
-                                       "Undo rotations and flips")
-        self.act_invert = a("&Invert", self.view.set_invert, "I", "Invert grey levels", checkable=True)
-        self.act_reset_wl = a("&Reset Window/Level", self.reset_window, "Esc",
-                              "Back to the file's window (Esc)", sp.SP_BrowserReload)
-        self.act_edit_presets = a("&Edit Named Presets…", self.edit_presets, None,
-                                  "Name, centre and width of the lung, mediastinum, bone … presets")
-        self.act_annotations = a("Corner &Annotations", self.view.set_annotations_visible, "Ctrl+I",
-                                 "Show patient, study and display information in the corners", checkable=True)
+        self.act_open_folder = a(self.tr("Open &Folder…"), self.choose_folder, "Ctrl+Shift+O",
+                                 self.tr("Open a folder as a worklist"), sp.SP_DirOpenIcon)
+        self.act_export = a(self.tr("&Export View as PNG…"), self.choose_export, "Ctrl+E",
+                            self.tr("Save the image as shown, with visible overlays"))
+        self.act_quit = a(self.tr("&Quit"), self.close, "Ctrl+Q", self.tr("Quit RadAssist"))
+        self.act_fit = a(self.tr("&Fit to Window"), self.view.fit_to_window, "F", self.tr("Fit the image to the window"))
+        self.act_one = a(self.tr("&1:1 (Actual Pixels)"), self.view.one_to_one, "1", self.tr("One image pixel per screen pixel"))
+        self.act_zoom_in = a(self.tr("Zoom &In"), lambda: self.view.zoom_by(1.25), ["+", "="], self.tr("Zoom in"))
+        self.act_zoom_out = a(self.tr("Zoom &Out"), lambda: self.view.zoom_by(0.8), "-", self.tr("Zoom out"))
+        self.act_rotate = a(self.tr("&Rotate 90° Clockwise"), lambda: self.view.rotate(90), "R", self.tr("Rotate for display"))
+        self.act_rotate_ccw = a(self.tr("Rotate 90° C&ounterclockwise"), lambda: self.view.rotate(-90), "Shift+R",
+                                self.tr("Rotate for display"))
+        self.act_flip_h = a(self.tr("Flip &Horizontal"), self.view.flip_horizontal, "H", self.tr("Mirror left-right for display"))
+        self.act_flip_v = a(self.tr("Flip &Vertical"), self.view.flip_vertical, "V", self.tr("Mirror top-bottom for display"))
+        self.act_reset_orientation = a(self.tr("Reset Orientation"), self.view.reset_orientation, "Ctrl+R",
+                                       self.tr("Undo rotations and flips"))
+        self.act_invert = a(self.tr("&Invert"), self.view.set_invert, "I", self.tr("Invert grey levels"), checkable=True)
+        self.act_reset_wl = a(self.tr("&Reset Window/Level"), self.reset_window, "Esc",
+                              self.tr("Back to the file's window (Esc)"), sp.SP_BrowserReload)
+        self.act_edit_presets = a(self.tr("&Edit Named Presets…"), self.edit_presets, None,
+                                  self.tr("Name, centre and width of the lung, mediastinum, bone … presets"))
+        self.act_annotations = a(self.tr("Corner &Annotations"), self.view.set_annotations_visible, "Ctrl+I",
+                                 self.tr("Show patient, study and display information in the corners"), checkable=True)
         self.act_annotations.setChecked(True)
-        self.act_tags = a("DICOM &Tags…", self.show_tags, "Ctrl+T", "Browse and search the DICOM header")
-        self.act_prev = a("&Previous Image", lambda: self.step_worklist(-1), ["PgUp", "Left"],
-                          "Previous image in the worklist")
-        self.act_next = a("&Next Image", lambda: self.step_worklist(1), ["PgDown", "Right"],
-                          "Next image in the worklist")
-        self.act_help = a("&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
-                          "Mouse and keyboard reference (F1)")
-        self.act_about = a(f"&About {APP_NAME}", self.show_about, None, "Version and intended use")
+        self.act_tags = a(self.tr("DICOM &Tags…"), self.show_tags, "Ctrl+T", self.tr("Browse and search the DICOM header"))
+        self.act_prev = a(self.tr("&Previous Image"), lambda: self.step_worklist(-1), ["PgUp", "Left"],
+                          self.tr("Previous image in the worklist"))
+        self.act_next = a(self.tr("&Next Image"), lambda: self.step_worklist(1), ["PgDown", "Right"],
+                          self.tr("Next image in the worklist"))
+        self.act_help = a(self.tr("&Keyboard Shortcuts"), self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
+                          self.tr("Mouse and keyboard reference (F1)"))
+        self.act_about = a(self.tr("&About {app}").format(app=APP_NAME), self.show_about, None,
+                            self.tr("Version and intended use"))
 
     def _build_menus(self) -> None:
-        file_menu = self.menu("&File")
+        file_menu = self.menu(self.tr("&File"))
         file_menu.addActions([self.act_open, self.act_open_folder])
-        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
         file_menu.addSeparator()
         file_menu.addAction(self.act_export)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
-        view_menu = self.menu("&View")
+        view_menu = self.menu(self.tr("&View"))
         view_menu.addActions([self.act_fit, self.act_one, self.act_zoom_in, self.act_zoom_out])
         view_menu.addSeparator()
         view_menu.addActions([self.act_rotate, self.act_rotate_ccw, self.act_flip_h, self.act_flip_v,
                               self.act_reset_orientation])
         view_menu.addSeparator()
-        self.presets_menu = view_menu.addMenu("Window &Presets")
+        self.presets_menu = view_menu.addMenu(self.tr("Window &Presets"))
         self.presets_menu.addAction(self.act_edit_presets)
         view_menu.addActions([self.act_reset_wl, self.act_invert])
         view_menu.addSeparator()
         view_menu.addActions([self.act_annotations, self.worklist_dock.toggleViewAction()])
         view_menu.addSeparator()
         view_menu.addActions([self.act_prev, self.act_next])
-        self.menu("&Tools").addAction(self.act_tags)
-        help_menu = self.menu("&Help")
+        self.menu(self.tr("&Tools")).addAction(self.act_tags)
+        help_menu = self.menu(self.tr("&Help"))
         help_menu.addActions([self.act_help, self.act_about])
         self._refresh_recent_menu()
 
     def _build_toolbar(self) -> None:
-        tb = QToolBar("Main toolbar", self)
+        tb = QToolBar(self.tr("Main toolbar"), self)
         tb.setObjectName("main-toolbar")
         tb.setIconSize(QSize(20, 20))
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -256,23 +260,25 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([self.act_prev, self.act_next])
         tb.addSeparator()
-        for act, short in ((self.act_fit, "Fit"), (self.act_one, "1:1"), (self.act_rotate, "Rotate"),
-                           (self.act_flip_h, "Flip H"), (self.act_flip_v, "Flip V"), (self.act_invert, "Invert")):
+        for act, short in ((self.act_fit, self.tr("Fit")), (self.act_one, self.tr("1:1")),
+                           (self.act_rotate, self.tr("Rotate")), (self.act_flip_h, self.tr("Flip H")),
+                           (self.act_flip_v, self.tr("Flip V")), (self.act_invert, self.tr("Invert"))):
             act.setIconText(short)
             tb.addAction(act)
         tb.addSeparator()
         presets = QToolButton(tb)
-        presets.setText("W/L presets")
-        presets.setToolTip("Window/level presets (right-drag on the image: horizontal width, vertical level)")
+        presets.setText(self.tr("W/L presets"))
+        presets.setToolTip(self.tr("Window/level presets (right-drag on the image: horizontal width, vertical level)"))
+        presets.setAccessibleName(self.tr("Window/level presets"))
         presets.setMenu(self.presets_menu)
         presets.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         tb.addWidget(presets)
         tb.addAction(self.act_reset_wl)
         tb.addSeparator()
-        self.act_reset_wl.setIconText("Reset W/L")
-        self.act_tags.setIconText("Tags")
-        self.act_prev.setIconText("◀ Previous")
-        self.act_next.setIconText("Next ▶")
+        self.act_reset_wl.setIconText(self.tr("Reset W/L"))
+        self.act_tags.setIconText(self.tr("Tags"))
+        self.act_prev.setIconText(self.tr("◀ Previous"))
+        self.act_next.setIconText(self.tr("Next ▶"))
         tb.addAction(self.act_tags)
         self.toolbar = tb
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
@@ -285,17 +291,19 @@ class MainWindow(QMainWindow):
         self.busy.setMaximumHeight(14)
         self.busy.setTextVisible(False)
         self.busy.hide()
+        self.busy.setAccessibleName(self.tr("Opening or listing files"))
         self.pixel_label = QLabel("", self)
         self.wl_label = QLabel("", self)
         self.zoom_label = QLabel("", self)
         for w in (self.busy, self.pixel_label, self.wl_label, self.zoom_label):
             sb.addPermanentWidget(w)
-        sb.showMessage("Ready. Open an image (Ctrl+O) or a folder (Ctrl+Shift+O), or drop one here.")
+        sb.showMessage(self.tr("Ready. Open an image (Ctrl+O) or a folder (Ctrl+Shift+O), or drop one here."))
 
     def _build_worklist(self) -> None:
         self.worklist = Worklist(self)
         self.worklist.open_requested.connect(self._open_from_worklist)
-        self.worklist_dock = QDockWidget("Worklist", self)
+        self.worklist_dock = QDockWidget(self.tr("Worklist"), self)
+        self.worklist_dock.setAccessibleName(self.tr("Worklist"))
         self.worklist_dock.setObjectName("dock-worklist")
         self.worklist_dock.setWidget(self.worklist)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.worklist_dock)
@@ -304,12 +312,12 @@ class MainWindow(QMainWindow):
     # --- opening -----------------------------------------------------------------------------------
     def choose_files(self) -> None:
         start = str(Path(self.settings.recent_files[0]).parent) if self.settings.recent_files else ""
-        files, _ = QFileDialog.getOpenFileNames(self, "Open images", start, OPEN_FILTER)
+        files, _ = QFileDialog.getOpenFileNames(self, self.tr("Open images"), start, self.tr(OPEN_FILTER))
         if files:
             self.open_paths([Path(f) for f in files])
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open folder as worklist")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open folder as worklist"))
         if folder:
             self.open_folder(Path(folder))
 
@@ -321,7 +329,7 @@ class MainWindow(QMainWindow):
         elif len(paths) == 1:
             self.open_folder(paths[0])
         elif paths:
-            self._scan(paths, f"{len(paths)} files")
+            self._scan(paths, self.tr("{count} files").format(count=len(paths)))
 
     def open_folder(self, folder: Path) -> None:
         folder = Path(folder)
@@ -333,7 +341,7 @@ class MainWindow(QMainWindow):
         for job in (self._scan_job, self._load_job):  # a new worklist replaces the old one
             if job is not None:
                 job.cancel()
-        self.worklist.clear(f"Scanning {title}…")
+        self.worklist.clear(self.tr("Scanning {title}…").format(title=title))
         self.worklist_dock.show()
         self._open_first_scanned = True
         self._scanning = True
@@ -346,7 +354,8 @@ class MainWindow(QMainWindow):
         if tag[0] != self._scan_gen:
             return
         self.worklist.add_entries(entries)
-        self.worklist.summary.setText(f"Scanning {tag[1]}… {self.worklist.count()} images")
+        self.worklist.summary.setText(self.tr("Scanning {title}… {count} images").format(title=tag[1],
+                                                                                      count=self.worklist.count()))
         if self._open_first_scanned and entries:
             self._open_first_scanned = False
             self.open_path(entries[0].path, from_worklist=True)
@@ -356,21 +365,22 @@ class MainWindow(QMainWindow):
             return
         self._scanning = False
         self._refresh_busy()
-        text = f"{result.listed} images in {tag[1]}"
+        text = self.tr("{count} images in {title}").format(count=result.listed, title=tag[1])
         if result.skipped:
-            text += f" ({result.skipped} other files skipped)"
+            text += self.tr(" ({count} other files skipped)").format(count=result.skipped)
         if result.truncated:
-            text += " — stopped listing: too many files; open a smaller folder"
+            text += self.tr(" — stopped listing: too many files; open a smaller folder")
         self.worklist.summary.setText(text)
-        self.status_message(f"Listed {result.listed} images in {result.seconds:.2f} s")
+        self.status_message(self.tr("Listed {count} images in {seconds} s").format(count=result.listed,
+                                                                                  seconds=f"{result.seconds:.2f}"))
         self.worklist_scanned.emit(result)
 
     def _on_scan_error(self, tag: tuple, exc: BaseException) -> None:
         if tag[0] == self._scan_gen:
             self._scanning = False
             self._refresh_busy()
-            self.worklist.summary.setText("Scanning failed.")
-            dialogs.show_error(self, "Cannot list the folder", exc)
+            self.worklist.summary.setText(self.tr("Scanning failed."))
+            dialogs.show_error(self, self.tr("Cannot list the folder"), exc)
 
     def open_path(self, path: Path, *, from_worklist: bool = False) -> None:
         """Decode on a worker; the first paint may be reduced (JPEG 2000), full resolution follows."""
@@ -382,7 +392,7 @@ class MainWindow(QMainWindow):
         self._loading_path = path
         self._load_started = time.perf_counter()
         self._current_image = None
-        self.status_message(f"Opening {path.name}…", 0)
+        self.status_message(self.tr("Opening {file}…").format(file=path.name), 0)
         if not from_worklist and path not in self.worklist.paths():
             self._scan_gen += 1  # a single file replaces the worklist
             if self._scan_job is not None:
@@ -407,7 +417,8 @@ class MainWindow(QMainWindow):
         self.view.set_image(image)
         self._after_new_image(tag[1], image)
         ms = (time.perf_counter() - self._load_started) * 1000
-        self.status_message(f"{tag[1].name}: preview in {ms:.0f} ms, decoding full resolution…", 0)
+        self.status_message(self.tr("{file}: preview in {ms} ms, decoding full resolution…").format(
+            file=tag[1].name, ms=f"{ms:.0f}"), 0)
 
     def _on_loaded(self, tag: tuple, image: XRayImage) -> None:
         if tag[0] != self._load_gen:
@@ -421,7 +432,8 @@ class MainWindow(QMainWindow):
         self._refresh_busy()
         ms = (time.perf_counter() - self._load_started) * 1000
         h, w = image.shape
-        self.status_message(f"Opened {tag[1].name} ({w} × {h}) in {ms:.0f} ms")
+        self.status_message(self.tr("Opened {file} ({w} × {h}) in {ms} ms").format(file=tag[1].name, w=w, h=h,
+                                                                                  ms=f"{ms:.0f}"))
         from radassist.core.image.failures import path_digest
 
         log.info("opened %s (%dx%d, sha256 %s…) in %.0f ms", path_digest(tag[1]), w, h, image.pixel_sha256[:12], ms)
@@ -437,12 +449,13 @@ class MainWindow(QMainWindow):
         # never leave the previous image on screen while the worklist highlights the file that failed
         self.view.clear()
         self._current_image, self._current_path = None, None
-        self.setWindowTitle(f"{tag[1].name} could not be opened — {APP_NAME}")
+        self.setWindowTitle(self.tr("{file} could not be opened — {app}").format(file=tag[1].name, app=APP_NAME))
         self._update_actions()
         self._update_window_label(None)
         self._update_zoom_label()
         self.worklist.select_path(tag[1])
-        self.status_message(f"Could not open {tag[1].name}: {getattr(exc, 'message', '') or type(exc).__name__}", 0)
+        self.status_message(self.tr("Could not open {file}: {reason}").format(
+            file=tag[1].name, reason=getattr(exc, "message", "") or type(exc).__name__), 0)
         from radassist.core.image.failures import path_digest
 
         # file names carry patient names: the log gets a hash of the path, and the dialog title (which
@@ -453,7 +466,8 @@ class MainWindow(QMainWindow):
             if not isinstance(exc, RadAssistError):
                 log.error("unexpected error opening a worklist item", exc_info=(type(exc), exc, exc.__traceback__))
             return
-        title = f"Cannot open {tag[1].name}" if isinstance(exc, RadAssistError) else "Cannot open the image"
+        title = (self.tr("Cannot open {file}").format(file=tag[1].name) if isinstance(exc, RadAssistError)
+                 else self.tr("Cannot open the image"))
         dialogs.show_error(self, title, exc)
 
     def _after_new_image(self, path: Path, image: XRayImage) -> None:
@@ -503,21 +517,21 @@ class MainWindow(QMainWindow):
     def _open_recent(self, path: str) -> None:
         p = Path(path)
         if not p.exists():
-            dialogs.show_warning(self, "File not found", f"{p} no longer exists.",
-                                 "It may have been moved, renamed or be on a drive that is not connected.")
+            dialogs.show_warning(self, self.tr("File not found"), self.tr("{path} no longer exists.").format(path=p),
+                                 self.tr("It may have been moved, renamed or be on a drive that is not connected."))
             return
         self.open_paths([p])
 
     # --- worklist navigation -----------------------------------------------------------------------
     def step_worklist(self, step: int) -> None:
         if not self.worklist.select_relative(step):
-            self.status_message("No more images in this direction." if self.worklist.count()
-                                else "Open a folder to step through its images.")
+            self.status_message(self.tr("No more images in this direction.") if self.worklist.count()
+                                else self.tr("Open a folder to step through its images."))
 
     # --- window/level ------------------------------------------------------------------------------
     def reset_window(self) -> None:
         self.view.reset_window()
-        self.status_message("Window/level reset to the file's default.")
+        self.status_message(self.tr("Window/level reset to the file's default."))
 
     def _rebuild_presets(self, image: XRayImage) -> None:
         """The presets menu, in this order: the file's default, its own windows and VOI LUTs (with their
@@ -529,27 +543,31 @@ class MainWindow(QMainWindow):
         menu = self.presets_menu
         menu.clear()
         presets: list[tuple[str, str, Callable[[], None]]] = [
-            ("Default (from the file)", "The file's first window or VOI LUT (Esc)", self.view.reset_window)]
+            (self.tr("Default (from the file)"), self.tr("The file's first window or VOI LUT (Esc)"),
+             self.view.reset_window)]
+        wl = self.tr("{label}: W {width} / L {level}")
         for i, w in enumerate(image.display.windows):
-            label = w.explanation or f"File window {i + 1}"
-            presets.append((f"{label}: W {w.width:g} / L {w.center:g}", "A window the file gives",
-                            lambda w=w: self.view.set_window(w)))
+            label = w.explanation or self.tr("File window {n}").format(n=i + 1)
+            presets.append((wl.format(label=label, width=f"{w.width:g}", level=f"{w.center:g}"),
+                            self.tr("A window the file gives"), lambda w=w: self.view.set_window(w)))
         for i, lut in enumerate(image.display.voi_luts):
-            presets.append((f"VOI LUT {i + 1}{': ' + lut.explanation if lut.explanation else ''}",
-                            "A VOI LUT the file gives", lambda i=i: self.view.set_voi_lut(i)))
+            presets.append((self.tr("VOI LUT {n}").format(n=i + 1) + (f": {lut.explanation}" if lut.explanation else ""),
+                            self.tr("A VOI LUT the file gives"), lambda i=i: self.view.set_voi_lut(i)))
         for p, w in zip(self.window_presets, named_windows(image, self.window_presets), strict=True):
             lo, hi = max(p.center - p.width / 2, 0.0), min(p.center + p.width / 2, 100.0)
-            presets.append((f"{p.name}: W {w.width:g} / L {w.center:g}",
-                            f"{p.name}: this image's {lo:g}–{hi:g} % brightness range (View ▸ Window Presets ▸ "
-                            "Edit Named Presets)", lambda w=w: self.view.set_window(w)))
+            presets.append((wl.format(label=p.name, width=f"{w.width:g}", level=f"{w.center:g}"),
+                            self.tr("{name}: this image's {lo}–{hi} % brightness range (View ▸ Window Presets ▸ "
+                                    "Edit Named Presets)").format(name=p.name, lo=f"{lo:g}", hi=f"{hi:g}"),
+                            lambda w=w: self.view.set_window(w)))
         full = full_range_window(image.display.pixel_min, image.display.pixel_max)
-        presets.append(("Full range", "Darkest to brightest pixel", lambda: self.view.set_window(full)))
+        presets.append((self.tr("Full range"), self.tr("Darkest to brightest pixel"),
+                        lambda: self.view.set_window(full)))
         default = default_window(image)
         narrow = Window(default.center, max(default.width / 2, 1.0), "Higher contrast")
         wide = Window(default.center, default.width * 2, "Lower contrast")
-        presets.append(("Higher contrast (½ width)", "The default window, half as wide",
+        presets.append((self.tr("Higher contrast (½ width)"), self.tr("The default window, half as wide"),
                         lambda: self.view.set_window(narrow)))
-        presets.append(("Lower contrast (2× width)", "The default window, twice as wide",
+        presets.append((self.tr("Lower contrast (2× width)"), self.tr("The default window, twice as wide"),
                         lambda: self.view.set_window(wide)))
         for i, (label, tip, apply) in enumerate(presets):
             act = menu.addAction(label)
@@ -580,9 +598,9 @@ class MainWindow(QMainWindow):
             save_window_presets(self._window_presets)
         except OSError as exc:
             log.warning("could not save the window presets: %s", exc)
-            self.status_message("Window presets changed for this session; they could not be saved.")
+            self.status_message(self.tr("Window presets changed for this session; they could not be saved."))
             return False
-        self.status_message("Window presets saved.")
+        self.status_message(self.tr("Window presets saved."))
         return True
 
     def edit_presets(self) -> QDialog:
@@ -599,10 +617,12 @@ class MainWindow(QMainWindow):
                               if self.view.image is not None else "")
 
     def _update_zoom_label(self) -> None:
-        self.zoom_label.setText(f"Zoom {self.view.zoom * 100:.0f}%" if self.view.image is not None else "")
+        self.zoom_label.setText(self.tr("Zoom {percent}%").format(percent=f"{self.view.zoom * 100:.0f}")
+                                if self.view.image is not None else "")
 
     def _update_pixel_label(self, info: tuple | None) -> None:
-        self.pixel_label.setText("" if info is None else f"x {info[0]}  y {info[1]}  value {info[2]:g}")
+        self.pixel_label.setText("" if info is None else self.tr("x {x}  y {y}  value {value}").format(
+            x=info[0], y=info[1], value=f"{info[2]:g}"))
 
     def _update_actions(self) -> None:
         has = self.view.image is not None
@@ -616,7 +636,7 @@ class MainWindow(QMainWindow):
     # --- dialogs -----------------------------------------------------------------------------------
     def show_tags(self) -> None:
         if self._current_path is None:
-            self.status_message("Open an image first.")
+            self.status_message(self.tr("Open an image first."))
             return
         from radassist.core.image import read_tags
         from radassist.gui.tag_browser import TagBrowser
@@ -624,7 +644,7 @@ class MainWindow(QMainWindow):
         try:
             rows = read_tags(self._current_path)
         except Exception as exc:  # noqa: BLE001 - RadAssistError explained, anything else logged generically
-            dialogs.show_error(self, "Cannot read the DICOM header", exc)
+            dialogs.show_error(self, self.tr("Cannot read the DICOM header"), exc)
             return
         if self.tag_browser is not None:
             self.tag_browser.close()
@@ -635,26 +655,29 @@ class MainWindow(QMainWindow):
         if self.view.image is None:
             return
         default = str(Path.home() / f"{(self._current_path or Path('image')).stem}.png")
-        out, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", default, "PNG image (*.png)")
+        out, _ = QFileDialog.getSaveFileName(self, self.tr("Export view as PNG"), default, self.tr("PNG image (*.png)"))
         if out:
             try:
                 self.view.export_png(out)
-                self.status_message(f"Saved {out}")
+                self.status_message(self.tr("Saved {path}").format(path=out))
             except Exception as exc:  # noqa: BLE001
-                dialogs.show_error(self, "Cannot export the image", exc)
+                dialogs.show_error(self, self.tr("Cannot export the image"), exc)
 
     def shortcut_rows(self) -> list[tuple[str, str]]:
         rows = [(act.text().replace("&", "").rstrip("…"),
                  ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in act.shortcuts()))
                 for act in self.actions() if act.shortcuts()]
-        presets = [(f"Window preset: {act.text()}", act.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+        presets = [(self.tr("Window preset: {name}").format(name=act.text()),
+                    act.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                    for act in self.presets_menu.actions() if not act.shortcut().isEmpty()]
-        rows += presets or [("Window/level presets: the file's own windows, then "
-                             + ", ".join(p.name for p in self.window_presets) + ", then full range",
-                             "Ctrl+1 … Ctrl+9 (listed here once an image is open)")]
-        rows += [("Zoom around the cursor", "Mouse wheel, or middle-drag up/down"), ("Pan", "Left-drag"),
-                 ("Window (width) / level", "Right-drag: horizontal / vertical"),
-                 ("Fit to window", "Double-click")]
+        rows += presets or [(self.tr("Window/level presets: the file's own windows, then {names}, then full range")
+                             .format(names=", ".join(p.name for p in self.window_presets)),
+                             self.tr("Ctrl+1 … Ctrl+9 (listed here once an image is open)"))]
+        rows += [(self.tr("Zoom around the cursor"), self.tr("Mouse wheel, or middle-drag up/down")),
+                 (self.tr("Pan"), self.tr("Left-drag")),
+                 (self.tr("Window (width) / level"), self.tr("Right-drag: horizontal / vertical")),
+                 (self.tr("Fit to window"), self.tr("Double-click")),
+                 (self.tr("Move between the image, the worklist and the panels"), self.tr("Tab, Shift+Tab"))]
         return rows
 
     def show_shortcuts(self) -> None:
@@ -662,7 +685,7 @@ class MainWindow(QMainWindow):
 
         rows = "".join(f"<tr><td>{html.escape(what)}</td><td><b>{html.escape(keys)}</b></td></tr>"
                        for what, keys in self.shortcut_rows())
-        dialogs.show_info(self, "Keyboard and mouse", f"<table cellspacing='6'>{rows}</table>")
+        dialogs.show_info(self, self.tr("Keyboard and mouse"), f"<table cellspacing='6'>{rows}</table>")
 
     def show_about(self) -> None:
         AboutDialog(self, self._about_sections).exec()

@@ -35,16 +35,17 @@ class ModelCardDialog(QDialog):
 
     def __init__(self, markdown: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Model card")
+        self.setWindowTitle(self.tr("Model card"))
         self.resize(760, 640)
         self.markdown = markdown
         self.text = QTextBrowser(self)
         self.text.setOpenExternalLinks(False)
         self.text.setMarkdown(markdown)
-        self.text.setAccessibleName("Model card")
+        self.text.setAccessibleName(self.tr("Model card"))
         self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Find in the model card")
-        self.search.setAccessibleName("Find in the model card")
+        self.search.setPlaceholderText(self.tr("Find in the model card"))
+        self.search.setAccessibleName(self.tr("Find in the model card"))
+        self.search.setAccessibleDescription(self.tr("Enter finds the next match, Shift+Enter the previous one"))
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(lambda: self.find_text(self.search.text()))
         self.search.textEdited.connect(lambda t: self.find_text(t, restart=True))
@@ -84,5 +85,5 @@ class ModelCardDialog(QDialog):
             cursor.movePosition(cursor.MoveOperation.End if backward else cursor.MoveOperation.Start)
             self.text.setTextCursor(cursor)
             hit = self.text.find(needle, flags)
-        self.found.setText("" if hit else "Not found")
+        self.found.setText("" if hit else self.tr("Not found"))
         return hit

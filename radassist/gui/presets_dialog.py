@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -35,7 +36,8 @@ if TYPE_CHECKING:  # numpy (via core.display) loads with the first image, not at
 log = logging.getLogger(__name__)
 
 PRESETS_FILE = "window-presets.json"
-COLUMNS = ("Name", "Centre (%)", "Width (%)")
+COLUMNS = (QT_TRANSLATE_NOOP("PresetsDialog", "Name"), QT_TRANSLATE_NOOP("PresetsDialog", "Centre (%)"),
+           QT_TRANSLATE_NOOP("PresetsDialog", "Width (%)"))
 
 
 def presets_path() -> Path:
@@ -87,22 +89,27 @@ class PresetsDialog(QDialog):
 
     def __init__(self, presets: Sequence[WindowPreset], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Window presets")
+        self.setWindowTitle(self.tr("Window presets"))
         self.resize(520, 380)
         self._result: tuple[WindowPreset, ...] = tuple(presets)
-        intro = QLabel("Each preset is a window on the image's own histogram, from its darkest (0 %) to its "
-                       "brightest (100 %) pixels as shown: Lung 30 / 50 spans the 5th to the 55th percentile. "
-                       "CR and DX pixel values have no fixed unit, so this fits every plate and exposure.", self)
+        intro = QLabel(self.tr("Each preset is a window on the image's own histogram, from its darkest (0 %) to its "
+                               "brightest (100 %) pixels as shown: Lung 30 / 50 spans the 5th to the 55th "
+                               "percentile. CR and DX pixel values have no fixed unit, so this fits every plate and "
+                               "exposure."), self)
         intro.setWordWrap(True)
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([self.tr(str(c)) for c in COLUMNS])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAccessibleName("Window presets")
-        self.add_button = QPushButton("&Add", self)
-        self.remove_button = QPushButton("&Remove", self)
-        self.defaults_button = QPushButton("Restore &Defaults", self)
-        self.add_button.clicked.connect(lambda: self._add_row("New preset", 50.0, 50.0))
+        self.table.setAccessibleName(self.tr("Window presets"))
+        self.table.setAccessibleDescription(self.tr("Each row: name, centre and width in percent; F2 edits a cell"))
+        self.add_button = QPushButton(self.tr("&Add"), self)
+        self.remove_button = QPushButton(self.tr("&Remove"), self)
+        self.defaults_button = QPushButton(self.tr("Restore &Defaults"), self)
+        self.add_button.setAccessibleName(self.tr("Add a preset"))
+        self.remove_button.setAccessibleName(self.tr("Remove the selected preset"))
+        self.defaults_button.setAccessibleName(self.tr("Restore the default presets"))
+        self.add_button.clicked.connect(lambda: self._add_row(self.tr("New preset"), 50.0, 50.0))
         self.remove_button.clicked.connect(self._remove_selected)
         self.defaults_button.clicked.connect(self._restore_defaults)
         self.error = QLabel("", self)
@@ -164,6 +171,6 @@ class PresetsDialog(QDialog):
         try:
             self._result = presets_from_json(self.table_json())
         except ValueError as exc:
-            self.error.setText(f"Not saved: {exc}.")
+            self.error.setText(self.tr("Not saved: {reason}.").format(reason=exc))
             return
         super().accept()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,7 +46,7 @@ from radassist.gui import palette
 
 log = logging.getLogger(__name__)
 
-UNSAVED_TEXT = "not yet saved"
+UNSAVED_TEXT = str(QT_TRANSLATE_NOOP("ReviewPanel", "not yet saved"))
 UNSAVED_COLOUR = QColor(palette.WARNING_TEXT)
 ERROR_STYLE = palette.ERROR_STYLE
 INFO_STYLE = "color: palette(text);"
@@ -64,49 +64,64 @@ def describe(decision: Any) -> str:
     from radassist.core.audit import events as ev
 
     who = f"{local_time(decision.timestamp)}  {getattr(decision, 'signer', decision.user)}: "
+    label, value = decision.label, decision.value
     if decision.kind == ev.FINDING_ACCEPTED:
-        text = f"{decision.label} {decision.value} (accepted the AI's call)"
+        text = QCoreApplication.translate("ReviewPanel", "{label} {value} (accepted the AI's call)").format(
+            label=label, value=value)
     elif decision.kind == ev.FINDING_CORRECTED:
-        text = f"{decision.label} {decision.value} (corrected; AI said {decision.ai_value})"
+        text = QCoreApplication.translate("ReviewPanel", "{label} {value} (corrected; AI said {ai})").format(
+            label=label, value=value, ai=decision.ai_value)
     elif decision.kind == ev.SIGNED_OFF:
-        text = "signed off"
+        text = QCoreApplication.translate("ReviewPanel", "signed off")
     elif decision.kind == ev.ADDENDUM:
         was = (decision.previous or {}).get("value", "")
-        text = f"ADDENDUM: {decision.label} {decision.value}" + (f" (was {was})" if was else "")
+        text = QCoreApplication.translate("ReviewPanel", "ADDENDUM: {label} {value}").format(label=label, value=value)
+        if was:
+            text += QCoreApplication.translate("ReviewPanel", " (was {was})").format(was=was)
     else:
-        text = "note"
+        text = QCoreApplication.translate("ReviewPanel", "note")
     if decision.reason:
-        text += f" — reason: {decision.reason}"
+        text += QCoreApplication.translate("ReviewPanel", " — reason: {reason}").format(reason=decision.reason)
     if decision.note:
-        text += f" — note: {decision.note}"
+        text += QCoreApplication.translate("ReviewPanel", " — note: {note}").format(note=decision.note)
     if decision.superseded:
-        text += "  [superseded]"
+        text += QCoreApplication.translate("ReviewPanel", "  [superseded]")
     if not decision.saved:
-        text += f"  [{UNSAVED_TEXT}]"
+        text += f"  [{unsaved()}]"
     return who + text
+
+
+def unsaved() -> str:
+    """"not yet saved", translated."""
+    return QCoreApplication.translate("ReviewPanel", UNSAVED_TEXT)
 
 
 def signed_off_text(decision: Any) -> str:
     """'Signed off by <display name> (<login>) at <local time>' for a sign-off Decision."""
-    text = f"Signed off by {decision.signer} at {local_time(decision.timestamp)}"
-    return text if decision.saved else f"{text} ({UNSAVED_TEXT})"
+    text = QCoreApplication.translate("ReviewPanel", "Signed off by {signer} at {time}").format(
+        signer=decision.signer, time=local_time(decision.timestamp))
+    return text if decision.saved else f"{text} ({unsaved()})"
 
 
 def sign_off_question(review: Any, file_name: str) -> tuple[str, str]:
     """The confirmation's question and its details: the file, then each finding's call in force."""
-    question = f"Sign off this review of {file_name or 'this image'}?"
+    name = file_name or QCoreApplication.translate("ReviewPanel", "this image")
+    question = QCoreApplication.translate("ReviewPanel", "Sign off this review of {file}?").format(file=name)
     lines = []
     for label, d in review.current().items():
         ai = review.ai_value(label)
-        lines.append(f"{label}: {d.value} " + ("(agrees with the AI)" if d.value == ai else f"(AI said {ai})"))
-    return question, "\n".join(lines) or "No AI findings: your reading only."
+        call = (QCoreApplication.translate("ReviewPanel", "(agrees with the AI)") if d.value == ai else
+                QCoreApplication.translate("ReviewPanel", "(AI said {ai})").format(ai=ai))
+        lines.append(f"{label}: {d.value} " + call)
+    return question, "\n".join(lines) or QCoreApplication.translate("ReviewPanel", "No AI findings: your reading only.")
 
 
 def confirm_sign_off(parent: QWidget | None, question: str, details: str) -> bool:
     """Ask before a sign-off is recorded; True to sign off. (The UI boundary tests answer.)"""
-    box = QMessageBox(QMessageBox.Icon.Question, "Sign off", question, QMessageBox.StandardButton.NoButton, parent)
+    box = QMessageBox(QMessageBox.Icon.Question, QCoreApplication.translate("ReviewPanel", "Sign off"), question,
+                      QMessageBox.StandardButton.NoButton, parent)
     box.setInformativeText(details)
-    yes = box.addButton("&Sign off", QMessageBox.ButtonRole.AcceptRole)
+    yes = box.addButton(QCoreApplication.translate("ReviewPanel", "&Sign off"), QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(yes)
     box.exec()
@@ -120,7 +135,7 @@ class AddendumDialog(QDialog):
         super().__init__(parent)
         from radassist.core.review import ABSENT, PRESENT
 
-        self.setWindowTitle("Add addendum")
+        self.setWindowTitle(self.tr("Add addendum"))
         self.review = review
         self.finding = QComboBox(self)
         self.finding.addItems(list(review.findings))
@@ -129,18 +144,22 @@ class AddendumDialog(QDialog):
         self.value = QComboBox(self)
         self.value.addItems([PRESENT, ABSENT])
         self.reason = QLineEdit(self)
-        self.reason.setPlaceholderText("Why the signed-off review changes (required)")
+        self.reason.setPlaceholderText(self.tr("Why the signed-off review changes (required)"))
+        self.finding.setAccessibleName(self.tr("Finding to amend"))
+        self.value.setAccessibleName(self.tr("New value"))
+        self.reason.setAccessibleName(self.tr("Reason for the addendum"))
         self.current = QLabel(self)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
-        form.addRow(QLabel("This review is signed off. An addendum is recorded beside it; nothing is erased.", self))
-        form.addRow("Finding:", self.finding)
+        form.addRow(QLabel(self.tr("This review is signed off. An addendum is recorded beside it; nothing is erased."),
+                           self))
+        form.addRow(self.tr("Finding:"), self.finding)
         form.addRow("", self.current)
-        form.addRow("New value:", self.value)
-        form.addRow("Reason:", self.reason)
+        form.addRow(self.tr("New value:"), self.value)
+        form.addRow(self.tr("Reason:"), self.reason)
         form.addRow(self.buttons)
         self.finding.currentTextChanged.connect(self._finding_changed)
         self.reason.textChanged.connect(self._update_ok)
@@ -151,7 +170,7 @@ class AddendumDialog(QDialog):
 
         d = self.review.current().get(label)
         now = d.value if d is not None else (self.review.ai_value(label) if label else "")
-        self.current.setText(f"now: {now}" if now else "")
+        self.current.setText(self.tr("now: {value}").format(value=now) if now else "")
         self.value.setCurrentText(ABSENT if now == PRESENT else PRESENT)  # an addendum changes the value
         self._update_ok()
 
@@ -170,7 +189,8 @@ class ReviewPanel(QWidget):
     #: something was recorded (or attempted): the assistant refreshes its indicator
     changed = Signal()
 
-    COLUMNS = ("Finding", "AI", "Decision", "Saved")
+    COLUMNS = (QT_TRANSLATE_NOOP("ReviewPanel", "Finding"), QT_TRANSLATE_NOOP("ReviewPanel", "AI"),
+               QT_TRANSLATE_NOOP("ReviewPanel", "Decision"), QT_TRANSLATE_NOOP("ReviewPanel", "Saved"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -178,7 +198,9 @@ class ReviewPanel(QWidget):
         self._pending_mark: tuple[str, str] | None = None
         self.reviewer_label = QLabel(self)
         self.table = QTableWidget(0, len(self.COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        self.table.setAccessibleName(self.tr("Findings to review"))
+        self.table.setAccessibleDescription(self.tr("Select a finding, then P marks it present and N absent"))
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -186,29 +208,46 @@ class ReviewPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.btn_accept_all = QPushButton("Accept all (A)", self)
-        self.btn_present = QPushButton("Present (P)", self)
-        self.btn_absent = QPushButton("Absent (N)", self)
+        self.btn_accept_all = QPushButton(self.tr("Accept all (A)"), self)
+        self.btn_present = QPushButton(self.tr("Present (P)"), self)
+        self.btn_absent = QPushButton(self.tr("Absent (N)"), self)
+        self.btn_accept_all.setAccessibleName(self.tr("Accept all findings"))
+        self.btn_accept_all.setAccessibleDescription(self.tr("Accepts the AI's call for every undecided finding; "
+                                                             "shortcut A"))
+        self.btn_present.setAccessibleName(self.tr("Mark selected finding present"))
+        self.btn_present.setAccessibleDescription(self.tr("Shortcut P"))
+        self.btn_absent.setAccessibleName(self.tr("Mark selected finding absent"))
+        self.btn_absent.setAccessibleDescription(self.tr("Shortcut N"))
         self.btn_accept_all.clicked.connect(self.accept_all)
         self.btn_present.clicked.connect(lambda: self.mark_selected(True))
         self.btn_absent.clicked.connect(lambda: self.mark_selected(False))
         self.reason = QLineEdit(self)
-        self.reason.setPlaceholderText("Reason (required when you disagree with the AI)")
+        self.reason.setPlaceholderText(self.tr("Reason (required when you disagree with the AI)"))
+        self.reason.setAccessibleName(self.tr("Reason"))
+        self.reason.setAccessibleDescription(self.tr("Required when you disagree with the AI; Enter records the "
+                                                     "decision"))
         self.reason.setClearButtonEnabled(True)
         self.reason.returnPressed.connect(self._reason_entered)
         self.note = QLineEdit(self)
-        self.note.setPlaceholderText("Note for this study (optional, saved with the sign-off)")
-        self.btn_sign_off = QPushButton("Sign off (Ctrl+Enter)", self)
+        self.note.setPlaceholderText(self.tr("Note for this study (optional, saved with the sign-off)"))
+        self.note.setAccessibleName(self.tr("Note for this study"))
+        self.btn_sign_off = QPushButton(self.tr("Sign off (Ctrl+Enter)"), self)
+        self.btn_sign_off.setAccessibleName(self.tr("Sign off"))
+        self.btn_sign_off.setAccessibleDescription(self.tr("Shortcut Ctrl+Enter"))
         self.btn_sign_off.clicked.connect(self.sign_off)
         self.signed_label = QLabel(self)
         self.signed_label.setWordWrap(True)
-        self.btn_addendum = QPushButton("Add addendum…", self)
-        self.btn_addendum.setToolTip("Change a finding of this signed-off review; a reason is required")
+        self.btn_addendum = QPushButton(self.tr("Add addendum…"), self)
+        self.btn_addendum.setToolTip(self.tr("Change a finding of this signed-off review; a reason is required"))
+        self.btn_addendum.setAccessibleName(self.tr("Add addendum"))
+        self.btn_addendum.setAccessibleDescription(self.tr("Change a finding of this signed-off review; a reason is "
+                                                           "required; shortcut Ctrl+Shift+D"))
         self.btn_addendum.clicked.connect(self.add_addendum)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
         self.history = QListWidget(self)
+        self.history.setAccessibleName(self.tr("History of this image"))
         self.history.setWordWrap(True)
         self.history.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.history.setMinimumHeight(90)
@@ -227,7 +266,7 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.signed_label)
         layout.addWidget(self.btn_addendum)
         layout.addWidget(self.message)
-        layout.addWidget(QLabel("History of this image:", self))
+        layout.addWidget(QLabel(self.tr("History of this image:"), self))
         layout.addWidget(self.history, 1)
         self.actions_: dict[str, QAction] = {}
         #: asks for the OS password when the review requires it; None = cancelled (replaced in tests)
@@ -244,11 +283,11 @@ class ReviewPanel(QWidget):
     # --- keyboard ------------------------------------------------------------------------------------
     def create_actions(self, parent: QWidget) -> list[QAction]:
         """The review's shortcuts as window actions (A, P, N, Ctrl+Enter), for a "Review" menu."""
-        specs = (("accept_all", "&Accept All Findings", "A", self.accept_all),
-                 ("present", "Mark Selected Finding &Present", "P", lambda: self.mark_selected(True)),
-                 ("absent", "Mark Selected Finding &Absent", "N", lambda: self.mark_selected(False)),
-                 ("sign_off", "&Sign Off", ["Ctrl+Return", "Ctrl+Enter"], self.sign_off),
-                 ("addendum", "Add Adden&dum…", [], self.add_addendum))
+        specs = (("accept_all", self.tr("&Accept All Findings"), "A", self.accept_all),
+                 ("present", self.tr("Mark Selected Finding &Present"), "P", lambda: self.mark_selected(True)),
+                 ("absent", self.tr("Mark Selected Finding &Absent"), "N", lambda: self.mark_selected(False)),
+                 ("sign_off", self.tr("&Sign Off"), ["Ctrl+Return", "Ctrl+Enter"], self.sign_off),
+                 ("addendum", self.tr("Add Adden&dum…"), ["Ctrl+Shift+D"], self.add_addendum))
         out = []
         for key, text, shortcut, slot in specs:
             act = QAction(text, parent)
@@ -277,17 +316,17 @@ class ReviewPanel(QWidget):
         self.table.setRowCount(0)
         self.history.clear()
         if review is None:
-            self.reviewer_label.setText("Nothing to review yet.")
+            self.reviewer_label.setText(self.tr("Nothing to review yet."))
             self.signed_label.clear()
             self.signed_label.hide()
             self._update_enabled()
             return
         signed = review.sign_off_decision
         self.signed_label.setVisible(signed is not None)
-        self.signed_label.setText(f"<b>{html.escape(signed_off_text(signed))}</b> — read-only; "
-                                  "a change is an addendum." if signed is not None else "")
-        self.reviewer_label.setText(f"Reviewer: <b>{html.escape(review.reviewer)}</b>"
-                                    + ("  — <b>signed off</b>" if self.closed else ""))
+        self.signed_label.setText(self.tr("<b>{signed}</b> — read-only; a change is an addendum.").format(
+            signed=html.escape(signed_off_text(signed))) if signed is not None else "")
+        self.reviewer_label.setText(self.tr("Reviewer: <b>{name}</b>").format(name=html.escape(review.reviewer))
+                                    + (self.tr("  — <b>signed off</b>") if self.closed else ""))
         decisions = review.decisions
         current = review.current()
         labels = list(review.findings)
@@ -296,7 +335,7 @@ class ReviewPanel(QWidget):
         for row, label in enumerate(labels):
             d = current.get(label)
             decision = "—" if d is None else (f"{d.value} ✓" if d.value == review.ai_value(label) else f"{d.value} ✎")
-            saved = "" if d is None else ("saved" if d.saved else UNSAVED_TEXT)
+            saved = "" if d is None else (self.tr("saved") if d.saved else unsaved())
             for col, text in enumerate((label, review.ai_value(label), decision, saved)):
                 item = QTableWidgetItem(text)
                 if col == 3 and d is not None and not d.saved:
@@ -319,7 +358,7 @@ class ReviewPanel(QWidget):
                 item.setForeground(UNSAVED_COLOUR)
             self.history.addItem(item)
         if not decisions:
-            self.history.addItem(QListWidgetItem("No decisions recorded for this image yet."))
+            self.history.addItem(QListWidgetItem(self.tr("No decisions recorded for this image yet.")))
         self._update_enabled()
         self.changed.emit()
 
@@ -367,11 +406,12 @@ class ReviewPanel(QWidget):
             done += ok is True
             failed += ok is None
         if done or failed:
-            self._set_message(f"Accepted {done + failed} finding(s)." if not failed else
-                              f"Accepted {done + failed} finding(s); {failed} {UNSAVED_TEXT} (retrying).",
+            self._set_message(self.tr("Accepted {count} finding(s).").format(count=done + failed) if not failed else
+                              self.tr("Accepted {count} finding(s); {failed} {unsaved} (retrying).").format(
+                                  count=done + failed, failed=failed, unsaved=unsaved()),
                               error=bool(failed))
         else:
-            self._set_message("Every finding already has a decision.")
+            self._set_message(self.tr("Every finding already has a decision."))
         self.refresh()
         return done + failed
 
@@ -389,14 +429,16 @@ class ReviewPanel(QWidget):
         value = present if isinstance(present, str) else (PRESENT if present else ABSENT)
         current = self.review.current().get(label)
         if current is not None and current.value == value and not self.reason.text().strip():
-            self._set_message(f"{html.escape(label)} is already marked {value}.")  # a repeated key press
+            self._set_message(self.tr("{label} is already marked {value}.").format(  # a repeated key press
+                label=html.escape(label), value=value))
             return True
         reason = self.reason.text().strip()
         try:
             ok = self._record(lambda: self.review.decide(label, value, reason), raise_review=True)
         except ReviewError as exc:
             self._pending_mark = (label, value)
-            self._set_message(f"{html.escape(exc.message)} Type it in the reason field and press Enter.", error=True)
+            self._set_message(self.tr("{message} Type it in the reason field and press Enter.").format(
+                message=html.escape(exc.message)), error=True)
             self.reason.setStyleSheet(f"border: 2px solid {palette.ERROR_TEXT};")
             self.reason.setFocus()
             self.refresh()
@@ -404,9 +446,10 @@ class ReviewPanel(QWidget):
         self._pending_mark = None
         self.reason.clear()
         self.reason.setStyleSheet("")
-        kind = "agrees with the AI" if value == self.review.ai_value(label) else "corrects the AI"
-        self._set_message(f"{html.escape(label)}: {value} ({kind})." if ok else
-                          f"{html.escape(label)}: {value} recorded but {UNSAVED_TEXT} (retrying).", error=not ok)
+        kind = self.tr("agrees with the AI") if value == self.review.ai_value(label) else self.tr("corrects the AI")
+        self._set_message(self.tr("{label}: {value} ({kind}).").format(label=html.escape(label), value=value, kind=kind)
+                          if ok else self.tr("{label}: {value} recorded but {unsaved} (retrying).").format(
+                              label=html.escape(label), value=value, unsaved=unsaved()), error=not ok)
         self.select_label(label)
         self.refresh()
         return True
@@ -428,14 +471,14 @@ class ReviewPanel(QWidget):
         if ready and self.should_confirm() and sha not in self._confirmed:
             question, details = sign_off_question(self.review, self.file_name)
             if not confirm_sign_off(self, question, details):
-                self._set_message("Not signed off.")
+                self._set_message(self.tr("Not signed off."))
                 return False
             self._confirmed.add(sha)
         password = None
         if ready and getattr(self.review, "require_password", False):
             password = self.ask_password(self.review.os_user)
             if password is None:
-                self._set_message("Not signed off.")
+                self._set_message(self.tr("Not signed off."))
                 return False
         try:
             ok = self._record(lambda: self.review.sign_off(note, password=password), raise_review=True)
@@ -444,22 +487,23 @@ class ReviewPanel(QWidget):
             self._set_message(html.escape(exc.message + hint), error=True)
             return False
         self.note.clear()
-        self._set_message(f"Signed off by {html.escape(self.review.reviewer)}." if ok else
-                          f"Signed off, but the sign-off is {UNSAVED_TEXT} (retrying).", error=not ok)
+        self._set_message(self.tr("Signed off by {name}.").format(name=html.escape(self.review.reviewer)) if ok else
+                          self.tr("Signed off, but the sign-off is {unsaved} (retrying).").format(unsaved=unsaved()),
+                          error=not ok)
         self.refresh()
         return True
 
     def add_addendum(self) -> bool:
         """Amend the signed-off review: asks for the finding, its new value and the reason (core requires one)."""
         if self.review is None or not self.closed:
-            self._set_message("An addendum amends a signed-off review." if self.review is not None
-                              else "Open an analysed image first.", error=True)
+            self._set_message(self.tr("An addendum amends a signed-off review.") if self.review is not None
+                              else self.tr("Open an analysed image first."), error=True)
             return False
         from radassist.core.errors import ReviewError
 
         asked = self.ask_addendum(self.review)
         if asked is None:
-            self._set_message("No addendum recorded.")
+            self._set_message(self.tr("No addendum recorded."))
             return False
         label, value, reason = asked
         try:
@@ -467,8 +511,9 @@ class ReviewPanel(QWidget):
         except ReviewError as exc:
             self._set_message(html.escape(exc.message + (f" {exc.hint}" if exc.hint else "")), error=True)
             return False
-        self._set_message(f"Addendum: {html.escape(label)} {value}." if ok else
-                          f"Addendum: {html.escape(label)} {value} recorded but {UNSAVED_TEXT} (retrying).",
+        self._set_message(self.tr("Addendum: {label} {value}.").format(label=html.escape(label), value=value) if ok
+                          else self.tr("Addendum: {label} {value} recorded but {unsaved} (retrying).").format(
+                              label=html.escape(label), value=value, unsaved=unsaved()),
                           error=not ok)
         self.select_label(label)
         self.refresh()
@@ -482,16 +527,17 @@ class ReviewPanel(QWidget):
     def _ask_password(self, login: str) -> str | None:
         from PySide6.QtWidgets import QInputDialog
 
-        text, ok = QInputDialog.getText(self, "Sign off", f"Password of {login} (your operating-system login):",
-                                        QLineEdit.EchoMode.Password)
+        text, ok = QInputDialog.getText(self, self.tr("Sign off"),
+                                        self.tr("Password of {login} (your operating-system login):").format(
+                                            login=login), QLineEdit.EchoMode.Password)
         return text if ok else None
 
     def _usable(self) -> bool:
         if self.review is None:
-            self._set_message("Open an analysed image first.", error=True)
+            self._set_message(self.tr("Open an analysed image first."), error=True)
             return False
         if self.closed:
-            self._set_message("This review is signed off: use Add addendum… to change it.", error=True)
+            self._set_message(self.tr("This review is signed off: use Add addendum… to change it."), error=True)
             return False
         return True
 

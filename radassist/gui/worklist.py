@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -108,34 +108,44 @@ def _field(header: Any, name: str) -> str:
 #: columns of the review state and the AI call (set with ``Worklist.set_row``)
 STATE_COL, AI_COL = 1, 2
 NOT_OPENED_TEXT = "·"
-NOT_OPENED_TIP = "Not opened in this session: its review state is known once it is opened"
+NOT_OPENED_TIP = str(QT_TRANSLATE_NOOP("Worklist", "Not opened in this session: its review state is known once it is "
+                                                "opened"))
 
 
 class Worklist(QWidget):
     """A list of images; activating one asks the window to open it."""
 
     open_requested = Signal(object)  # Path
-    COLUMNS = ("File", "State", "AI", "Patient", "Study date", "Modality / view", "Size")
+    COLUMNS = (QT_TRANSLATE_NOOP("Worklist", "File"), QT_TRANSLATE_NOOP("Worklist", "State"),
+               QT_TRANSLATE_NOOP("Worklist", "AI"), QT_TRANSLATE_NOOP("Worklist", "Patient"),
+               QT_TRANSLATE_NOOP("Worklist", "Study date"), QT_TRANSLATE_NOOP("Worklist", "Modality / view"),
+               QT_TRANSLATE_NOOP("Worklist", "Size"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tree = QTreeWidget(self)
         self.tree.setColumnCount(len(self.COLUMNS))
-        self.tree.setHeaderLabels(self.COLUMNS)
+        self.tree.setHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        self.tree.setAccessibleName(self.tr("Worklist images"))
+        self.tree.setAccessibleDescription(self.tr("Up and Down select an image and open it; Page Up and Page Down "
+                                                   "step through the worklist from anywhere in the window"))
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree.header().setStretchLastSection(True)
-        self.summary = QLabel("No folder open.", self)
+        self.summary = QLabel(self.tr("No folder open."), self)
         self.summary.setWordWrap(True)
         self.filter_text = QLineEdit(self)
-        self.filter_text.setPlaceholderText("Filter: file, patient, AI call…")
+        self.filter_text.setPlaceholderText(self.tr("Filter: file, patient, AI call…"))
         self.filter_text.setClearButtonEnabled(True)
-        self.filter_text.setAccessibleName("Worklist filter")
+        self.filter_text.setAccessibleName(self.tr("Worklist filter"))
+        self.filter_text.setAccessibleDescription(self.tr("Shows only the images whose file, patient or AI call "
+                                                          "contains this text"))
         self.filter_state = QComboBox(self)
         self.filter_state.addItems(list(STATE_FILTERS))
-        self.filter_state.setAccessibleName("Worklist state filter")
+        self.filter_state.setAccessibleName(self.tr("Worklist state filter"))
+        self.filter_state.setAccessibleDescription(self.tr("Shows only the images in this review state"))
         self.filter_text.textChanged.connect(self.apply_filter)
         self.filter_state.currentTextChanged.connect(self.apply_filter)
         filters = QHBoxLayout()
@@ -155,7 +165,7 @@ class Worklist(QWidget):
         self._silent = True
         self.tree.clear()
         self._silent = False
-        self.summary.setText(title or "No folder open.")
+        self.summary.setText(title or self.tr("No folder open."))
 
     def add_entries(self, entries: list[WorklistEntry]) -> None:
         items = []
@@ -216,7 +226,8 @@ class Worklist(QWidget):
     def _show_row(self, item: QTreeWidgetItem, path: Path) -> None:
         state = self._states.get(path, UNKNOWN)
         item.setText(STATE_COL, state or NOT_OPENED_TEXT)
-        item.setToolTip(STATE_COL, NOT_OPENED_TIP if not state else f"Review: {state}")
+        item.setToolTip(STATE_COL, self.tr(NOT_OPENED_TIP) if not state else self.tr("Review: {state}").format(
+            state=state))
         if state == UNSAVED:
             item.setForeground(STATE_COL, QColor(palette.WARNING_TEXT))
         else:

@@ -65,13 +65,18 @@ def _widgets(qtbot, store):
     from radassist.gui.audit_viewer import AuditViewer
     from radassist.gui.findings_panel import FindingsPanel
     from radassist.gui.image_view import ImageView
+    from radassist.gui.model_card_dialog import ModelCardDialog
     from radassist.gui.overlay_controls import OverlayControls
+    from radassist.gui.presets_dialog import PresetsDialog, load_window_presets
+    from radassist.gui.review_panel import ReviewPanel
     from radassist.gui.tag_browser import TagBrowser
+    from radassist.gui.worklist import Worklist
     from tests.gui.test_tag_browser import ROWS
 
     view = ImageView()
     made = [AuditViewer(store, current_sha="a" * 64), TagBrowser(ROWS, "x.dcm"), AboutDialog(),
-            FindingsPanel(), OverlayControls(view), view]
+            FindingsPanel(), OverlayControls(view), ReviewPanel(), Worklist(),
+            PresetsDialog(load_window_presets()), ModelCardDialog("# Model\n\nA card."), view]
     for w in made:
         qtbot.addWidget(w)
     return made[:-1]
@@ -169,3 +174,80 @@ def test_the_overlay_toggles_are_reached_with_tab_and_switched_with_space(qtbot)
     assert _focus(qtbot) is controls_.lungs_button
     qtbot.keyClick(controls_.lungs_button, Qt.Key.Key_Space)
     assert controls_.act_lungs.isChecked()
+
+
+def test_the_main_window_docks_and_image_view_have_names(qtbot, main_window):
+    from radassist.gui.assistant import install_assistant
+    from tests.gui import assistant_fixtures as af
+
+    assistant = install_assistant(main_window, loader=af.models, retry_ms=50)
+    try:
+        view = main_window.view
+        assert view.accessibleName() == "X-ray image" and "Page Up" in view.accessibleDescription()
+        docks = [main_window.worklist_dock, assistant.findings_dock, assistant.review_dock]
+        assert [d.accessibleName() for d in docks] == ["Worklist", "AI Findings", "Review"]
+        for dock in docks:  # every control inside the docks is named too
+            unnamed = [f"{dock.windowTitle()}: {type(w).__name__}" for w in controls(dock) if not spoken_name(w)]
+            assert unnamed == []
+            # no Alt mnemonic inside a dock: it would collide with the menu titles (Alt+F, Alt+V, Alt+R ...)
+            mnemonics = [w.text() for w in controls(dock) if isinstance(w, QAbstractButton) and "&" in w.text()]
+            assert mnemonics == [], dock.windowTitle()
+        # every review action has a key and is in Help > Keyboard shortcuts
+        rows = dict(main_window.shortcut_rows())
+        for what in ("Accept All Findings", "Mark Selected Finding Present", "Mark Selected Finding Absent",
+                     "Sign Off", "Add Addendum", "Previous Image", "Next Image", "Show Heatmap",
+                     "Show Lungs"):
+            assert rows.get(what), what
+        assert any(k.startswith("Window") and "Ctrl+1" in v for k, v in rows.items())
+        assert any("Lung" in k for k in rows), rows
+        # Tab from the image goes on to the worklist and the docks, never stuck on the image
+        main_window.worklist_dock.show()
+        view.setFocus(Qt.FocusReason.TabFocusReason)
+        chain, w = [], view.nextInFocusChain()
+        while w is not view and len(chain) < 500:
+            chain.append(w)
+            w = w.nextInFocusChain()
+        order = [x for x in chain if x in (main_window.worklist.filter_text, assistant.review_panel.reason)]
+        assert order == [main_window.worklist.filter_text, assistant.review_panel.reason]
+    finally:
+        assistant.shutdown()
+
+
+def test_a_review_from_the_keyboard_alone(qtbot, main_window, tmp_path):
+    """Open a real image, A accepts every finding, Ctrl+Enter signs off, Enter confirms: recorded."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+
+    from radassist.gui.assistant import install_assistant
+    from tests.gui import assistant_fixtures as af
+
+    assistant = install_assistant(main_window, loader=af.models, retry_ms=50)
+    try:
+        path = af.write_cxr_dicom(tmp_path / "keyboard.dcm")
+        with qtbot.waitSignal(assistant.analysis.finished, timeout=30_000):
+            main_window.open_path(path)
+        panel = assistant.review_panel
+        assert panel.review is not None and panel.review.findings
+        main_window.activateWindow()
+        main_window.view.setFocus()
+        qtbot.keyClick(main_window.view, Qt.Key.Key_A)
+        assert not panel.review.undecided()
+        asked: list[str] = []
+
+        def answer() -> None:  # the confirmation, answered with Enter on its default button
+            box = QApplication.activeModalWidget()
+            if not isinstance(box, QMessageBox):
+                QTimer.singleShot(50, answer)
+                return
+            asked.append(box.text())
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+
+        QTimer.singleShot(50, answer)
+        qtbot.keyClick(main_window.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert asked and asked[0].startswith("Sign off this review of keyboard.dcm")
+        assert panel.closed and "Signed off by" in panel.message.text()
+        with open_store() as s:
+            signed = s.query(event_types=[ev.SIGNED_OFF])
+        assert len(signed) == 1 and signed[0].event.pixel_sha256 == panel.review.identity["pixel_sha256"]
+    finally:
+        assistant.shutdown()
