@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-EXTRAS ?= dev,train,postgres
+EXTRAS ?= dev,train,postgres,pam
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test lint bench fuzz package screenshot venv clean sysdeps models translations
