@@ -206,7 +206,8 @@ def _take_screenshot(window, out: Path, delay_s: float = 0.0) -> None:
     QTimer.singleShot(300, attempt)
 
 
-def _prestart_decoder() -> None:
+def prestart_decoder() -> None:
+    """Start a decode worker in the background (the app does it once its window is shown)."""
     import threading
 
     from radassist.core.image.codecs import sandbox
@@ -244,7 +245,7 @@ def run_app(argv: list[str] | None = None) -> int:
     _install_excepthook(window)
     # a warm decode worker (compressed frames are decoded in a sandboxed process): the first open does
     # not wait ~0.5 s for one to start
-    QTimer.singleShot(0, _prestart_decoder)
+    QTimer.singleShot(0, prestart_decoder)
     # after the first paint: importing the decoders on a worker still competes for the interpreter
     QTimer.singleShot(300, lambda: window.jobs.submit(
         check_decoders, tag="codecs", on_result=lambda _tag, problems: _show_decoder_problems(window, problems),

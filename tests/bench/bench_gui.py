@@ -64,8 +64,9 @@ def _child(what: str, arg: str) -> None:
     loop = QEventLoop()
     QTimer.singleShot(120_000, loop.quit)  # never hang a benchmark run
     if what == "open":
-        from radassist.gui.app import check_decoders
+        from radassist.gui.app import check_decoders, prestart_decoder
 
+        prestart_decoder()  # what the app does once its window is shown: a decode worker boots meanwhile
         check_decoders(None, None)  # what the app does on a worker right after start-up
         view = win.view
 
@@ -147,7 +148,8 @@ def run() -> list[Row]:
         r = _run_child("open", f"{J2K},{second}" if second.exists() else str(J2K))
         rows.append(Row("gui", "open RG1_J2KR.dcm: first picture on screen", r["first_ms"], "ms", "<= 300",
                         r["first_ms"] <= 300, f"reduced 1/{r.get('first_downscale', 1):.0f} JPEG 2000 level, "
-                        "first image after start-up"))
+                        "first image right after start-up, while the decode worker is still booting; "
+                        "with a warm worker see the sandbox rows"))
         rows.append(Row("gui", "open RG1_J2KR.dcm: full resolution on screen", r["full_ms"], "ms", "",
                         None, "decoded on the worker while the preview is shown"))
         if "next_first_ms" in r:

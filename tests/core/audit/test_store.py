@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -202,6 +203,7 @@ _WRITER = textwrap.dedent("""
     from tests.core.audit._factory import events
     store = open_store(sys.argv[1])
     n, user, go = int(sys.argv[2]), sys.argv[3], Path(sys.argv[4])
+    Path(str(go) + "-ready-" + user).touch()  # imported and connected: only the start line is left
     while not go.exists():
         time.sleep(0.005)
     for e in events(n, user=user):
@@ -216,6 +218,10 @@ def _race(store_url: str, tmp_path: Path, n: int, attempt: int) -> list[list[int
     go = tmp_path / f"go-{attempt}"
     procs = [subprocess.Popen([sys.executable, str(script), store_url, str(n), user, str(go)],
                               stdout=subprocess.PIPE, text=True) for user in ("ws-a", "ws-b")]
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{go}-ready-{u}").exists() for u in ("ws-a", "ws-b")):  # both at the start line
+        assert time.monotonic() < deadline and all(p.poll() is None for p in procs), "a writer did not start"
+        time.sleep(0.005)
     go.touch()
     outs = [p.communicate(timeout=120)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
