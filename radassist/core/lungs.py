@@ -216,7 +216,7 @@ class LungSegmenter:
             raise ModelCardError(f"{pkg.card.ref} is a {pkg.card.task} model, not a lung segmentation model.",
                                  hint="Pick a package whose card says task 'segmentation'.")
         try:
-            from radassist.core.runtimes.litert import new_interpreter
+            from radassist.core.interpreter import new_interpreter
 
             interp = new_interpreter(str(pkg.path("tflite")), num_threads=num_threads)
         except ModelError:

@@ -87,12 +87,12 @@ def check_outputs(card: ModelCard, outputs: dict[str, np.ndarray], sizes: dict[s
 
 def run_litert(package: ModelPackage) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Invoke the package's .tflite once on dummy inputs of the declared shapes; (outputs, bound sizes)."""
-    from ai_edge_litert.interpreter import Interpreter
+    from radassist.core.interpreter import new_interpreter
 
     card = package.card
     path = package.path(TFLITE_ROLE)
     try:
-        runner = Interpreter(model_path=str(path), num_threads=1).get_signature_runner()
+        runner = new_interpreter(str(path), num_threads=1).get_signature_runner()
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"LiteRT cannot load {path}: {exc}") from exc
     have = set(runner.get_input_details())
