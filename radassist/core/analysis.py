@@ -103,7 +103,7 @@ def _identity(image: Any) -> tuple[str, str, str]:
     if isinstance(image, np.ndarray):
         import hashlib
 
-        return hashlib.sha256(np.ascontiguousarray(image).tobytes()).hexdigest(), "", ""
+        return hashlib.sha256(np.ascontiguousarray(image).data).hexdigest(), "", ""
     return image.pixel_sha256, image.sop_instance_uid, image.study_instance_uid
 
 

@@ -105,7 +105,7 @@ def load_dicom(path: Path, data: bytes, kind: str, *, reduced: int, max_pixels: 
         notes.append("No DICOM file meta header: transfer syntax inferred.")
     stored, downscale = _decode(ds, data, kind, path, ts, (rows, cols, bits_allocated, signed), reduced,
                                 max_pixels, decode_seconds)
-    sha = hashlib.sha256(stored.tobytes()).hexdigest() if downscale == 1 else ""
+    sha = hashlib.sha256(np.ascontiguousarray(stored).data).hexdigest() if downscale == 1 else ""
     if not stored.dtype.isnative:  # big-endian transfer syntax: hashed as pydicom returns it, then native
         stored = stored.astype(stored.dtype.newbyteorder("="))
     stored = _respect_bits_stored(stored, bits_stored, signed)

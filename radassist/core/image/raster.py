@@ -70,7 +70,7 @@ def load_raster(path: Path, data: bytes, kind: str, *, max_pixels: int) -> XRayI
     if arr.dtype not in (np.uint8, np.uint16):
         raise UnsupportedFormatError(f"{path.name} has {arr.dtype} samples; RadAssist reads 8- and 16-bit images.",
                                      hint="Export it as an 8- or 16-bit PNG.")
-    sha = hashlib.sha256(arr.tobytes()).hexdigest()
+    sha = hashlib.sha256(np.ascontiguousarray(arr).data).hexdigest()
     notes: list[str] = []
     if arr.ndim == 3:
         arr = _to_gray(arr, notes)
