@@ -279,6 +279,7 @@ class Settings:
 ENV_OVERRIDES = {"device": "RADASSIST_DEVICE", "model": "RADASSIST_MODEL", "ood_gate": "RADASSIST_OOD_GATE",
                  "lung_model": "RADASSIST_LUNG_MODEL", "audit_url": "RADASSIST_AUDIT_URL",
                  "display_name": "RADASSIST_USER", "audit_key_file": "RADASSIST_AUDIT_KEY_FILE"}
+_LOGGED_PROBLEMS: set[str] = set()
 _SAVED = tuple(f.name for f in fields(Settings) if f.name != "problems")
 
 
@@ -345,7 +346,9 @@ def load_settings(paths: Paths | None = None, env: Mapping[str, str] | None = No
             else:
                 values[name] = value
     for p in problems:
-        log.warning("settings: %s", p)
+        if p not in _LOGGED_PROBLEMS:  # the file is read by several front-door steps: say each thing once
+            _LOGGED_PROBLEMS.add(p)
+            log.warning("settings: %s", p)
     return Settings(**values, problems=tuple(problems))
 
 

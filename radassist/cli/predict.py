@@ -15,7 +15,6 @@ unavailable device).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import re
 import sys
 import time
@@ -153,10 +152,11 @@ def safe_part(text: str) -> str:
 
 
 def output_stem(path: Path) -> str:
-    """``<stem>-<12 hex of the SHA-256 of the resolved source path>``: two inputs with one file name in
-    different folders never share an output name; the same input always gets the same one."""
-    digest = hashlib.sha256(str(Path(path).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    return f"{safe_part(Path(path).stem)}-{digest}"
+    """``<stem>-<path digest>`` (``core.image.failures.path_digest`` of the resolved source path): two inputs
+    with one file name in different folders never share an output name; the same input keeps its name."""
+    from radassist.core.image.failures import path_digest
+
+    return f"{safe_part(Path(path).stem)}-{path_digest(Path(path).resolve())}"
 
 
 class OutputNames:

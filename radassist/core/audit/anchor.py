@@ -157,7 +157,8 @@ class Checkpoint:
     line: int = 0
 
 
-def _writer() -> dict[str, str]:
+def writer_identity() -> dict[str, str]:
+    """Who writes: the OS login and the workstation (checkpoints and spooled events are bound to it)."""
     from radassist.config import os_user, workstation
 
     return {"os_user": os_user(), "workstation": workstation()}
@@ -166,7 +167,7 @@ def _writer() -> dict[str, str]:
 def append_checkpoint(path: Path, key: AnchorKey, store_id: str, sequence: int, head_hash: str) -> None:
     """Append one MAC'd checkpoint line and fsync it (the file is created 0600)."""
     fields = {"v": 1, "store_id": store_id, "sequence": sequence, "hash": head_hash, "count": sequence,
-              "key_id": key.key_id, "time": canonical.utc_timestamp(), "writer": _writer()}
+              "key_id": key.key_id, "time": canonical.utc_timestamp(), "writer": writer_identity()}
     line = canonical.dumps({**fields, "mac": key.checkpoint_mac(fields)}) + "\n"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

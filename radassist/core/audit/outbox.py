@@ -51,10 +51,6 @@ def default_spool_path(location: str | Path | None = None) -> Path:
     return parse_location(resolve_location(location)).spool_path
 
 
-def _writer() -> dict[str, str]:
-    from radassist.config import os_user, workstation
-
-    return {"os_user": os_user(), "workstation": workstation()}
 
 
 class Outbox:
@@ -236,7 +232,7 @@ class Outbox:
             return None
 
     def _line(self, event: AuditEvent) -> str:
-        fields: dict[str, Any] = {"v": SPOOL_VERSION, "store": self.where.identity, "writer": _writer(),
+        fields: dict[str, Any] = {"v": SPOOL_VERSION, "store": self.where.identity, "writer": anchor.writer_identity(),
                                   "event": event.to_dict()}
         key = self._key(create=True)
         if key is None:  # kept in memory and retried; this line will be quarantined if ever read back
@@ -288,7 +284,7 @@ class Outbox:
         lines = self._raw_lines()
         if not lines:
             return []
-        key, writer = self._key(create=False), _writer()
+        key, writer = self._key(create=False), anchor.writer_identity()
         out: list[AuditEvent] = []
         seen: set[str] = set()
         refused: list[tuple[str, str]] = []
