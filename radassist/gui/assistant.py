@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -157,18 +157,18 @@ class Assistant(QObject):
 
     def _build_menus(self) -> None:
         w = self.window
-        file_menu = w.menu(self.tr("&File"))
+        file_menu = w.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&File")))
         quit_ = getattr(w, "act_quit", None)
         if quit_ is not None and quit_ in file_menu.actions():
             file_menu.insertAction(quit_, self.overlays.act_save)
         else:
             file_menu.addAction(self.overlays.act_save)
-        view_menu = w.menu(self.tr("&View"))
+        view_menu = w.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&View")))
         view_menu.addSeparator()
         view_menu.addActions([self.overlays.act_heatmap, self.overlays.act_lungs])
         for act in (self.overlays.act_heatmap, self.overlays.act_lungs, self.overlays.act_save):
             w.addAction(act)
-        review_menu = w.menu(self.tr("&Review"))
+        review_menu = w.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&Review")))
         review_menu.addActions(self.review_panel.create_actions(w))
         review_menu.addSeparator()
         for name in ("act_prev", "act_next"):  # the viewer's worklist navigation, reused
@@ -179,13 +179,13 @@ class Assistant(QObject):
         self.act_audit.setStatusTip(self.tr("Browse and verify the audit trail (the opening is recorded)"))
         self.act_audit.triggered.connect(lambda _c=False: self.show_audit_viewer())
         w.addAction(self.act_audit)
-        tools = w.menu(self.tr("&Tools"))
+        tools = w.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&Tools")))
         tools.addSeparator()
         tools.addActions([self.act_audit, self.identity.action])
         self.act_model_card = QAction(self.tr("&Model Card…"), w)
         self.act_model_card.setStatusTip(self.tr("What the model is, how it was trained and validated, and its limits"))
         self.act_model_card.triggered.connect(lambda _c=False: self.show_model_card())
-        help_menu = w.menu(self.tr("&Help"))
+        help_menu = w.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&Help")))
         about = getattr(w, "act_about", None)
         if about is not None and about in help_menu.actions():
             help_menu.insertAction(about, self.act_model_card)

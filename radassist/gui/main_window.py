@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -139,15 +139,18 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         dock.show()
-        self.menu("&View").addAction(dock.toggleViewAction())
+        self.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&View"))).addAction(dock.toggleViewAction())
         return dock
 
     def menu(self, name: str) -> QMenu:
-        """The menu called ``name`` ("&File", "Tools", ...), created before Help when it does not exist."""
+        """The menu called ``name`` — the English source text ("&File", "&Tools", ...), marked with
+        ``QT_TRANSLATE_NOOP("MainWindow", ...)`` by callers — created before Help when it does not exist.
+        Menus are found by that source text, so a translated title never creates a second menu."""
         key = name.replace("&", "").lower()
         if key not in self._menus:
             help_menu = self._menus.get("help")
-            menu = QMenu(name if "&" in name else f"&{name}", self)
+            title = QCoreApplication.translate("MainWindow", name if "&" in name else f"&{name}")
+            menu = QMenu(title, self)
             if help_menu is not None:
                 self.menuBar().insertMenu(help_menu.menuAction(), menu)
             else:
@@ -226,14 +229,14 @@ class MainWindow(QMainWindow):
                             self.tr("Version and intended use"))
 
     def _build_menus(self) -> None:
-        file_menu = self.menu(self.tr("&File"))
+        file_menu = self.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&File")))
         file_menu.addActions([self.act_open, self.act_open_folder])
         self.recent_menu = file_menu.addMenu(self.tr("Open &Recent"))
         file_menu.addSeparator()
         file_menu.addAction(self.act_export)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
-        view_menu = self.menu(self.tr("&View"))
+        view_menu = self.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&View")))
         view_menu.addActions([self.act_fit, self.act_one, self.act_zoom_in, self.act_zoom_out])
         view_menu.addSeparator()
         view_menu.addActions([self.act_rotate, self.act_rotate_ccw, self.act_flip_h, self.act_flip_v,
@@ -246,8 +249,8 @@ class MainWindow(QMainWindow):
         view_menu.addActions([self.act_annotations, self.worklist_dock.toggleViewAction()])
         view_menu.addSeparator()
         view_menu.addActions([self.act_prev, self.act_next])
-        self.menu(self.tr("&Tools")).addAction(self.act_tags)
-        help_menu = self.menu(self.tr("&Help"))
+        self.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&Tools"))).addAction(self.act_tags)
+        help_menu = self.menu(str(QT_TRANSLATE_NOOP("MainWindow", "&Help")))
         help_menu.addActions([self.act_help, self.act_about])
         self._refresh_recent_menu()
 

@@ -120,3 +120,24 @@ def test_the_catalogues_travel_inside_the_package():
     data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert "resources/**/*" in data["tool"]["setuptools"]["package-data"]["radassist"]
     assert app.I18N_DIR == REPO / "radassist" / "resources" / "i18n" and CATALOGUE.is_file()
+
+
+def test_translated_menu_titles_never_make_a_second_menu(qtbot, qapp, tmp_path, monkeypatch, translators,
+                                                         radassist_home):
+    """Menus are found by their English source text: with a translation a dock still lands in the one View
+    menu, and new menus still go before Help."""
+    from radassist.config import Settings
+    from radassist.gui.main_window import MainWindow
+
+    _compile(tmp_path, "de", {("MainWindow", "&View"): "&Ansicht", ("MainWindow", "&Help"): "&Hilfe"})
+    monkeypatch.setattr(app, "I18N_DIR", tmp_path)
+    translators.extend(app.install_translators(qapp, QLocale("de_DE")))
+    win = MainWindow(Settings())
+    qtbot.addWidget(win)
+    from PySide6.QtWidgets import QLabel
+
+    win.add_dock(QLabel("x"), "Extra")
+    win.menu("&Tools")
+    titles = [a.text() for a in win.menuBar().actions()]
+    assert titles.count("&Ansicht") == 1 and "&View" not in titles
+    assert titles[-1] == "&Hilfe"

@@ -108,18 +108,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>&amp;File</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&amp;View</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&amp;Review</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Audit Trail…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -128,19 +116,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>&amp;Tools</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Model Card…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>What the model is, how it was trained and validated, and its limits</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -569,7 +549,6 @@
     </message>
     <message>
         <source>&amp;Open…</source>
-        <extracomment>the first paint of a JPEG 2000 decodes every 4th pixel (two resolution levels fewer) the full-resolution XRayImage, once per opened file (path, exception) when opening failed: the view is empty (a file opened alone also gets a dialog) a file starts opening (path): from now on what is on screen is not the selected item a folder/file-set scan finished: ScanResult</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -750,10 +729,15 @@
     </message>
     <message>
         <source>&amp;View</source>
+        <extracomment>the first paint of a JPEG 2000 decodes every 4th pixel (two resolution levels fewer) the full-resolution XRayImage, once per opened file (path, exception) when opening failed: the view is empty (a file opened alone also gets a dialog) a file starts opening (path): from now on what is on screen is not the selected item a folder/file-set scan finished: ScanResult</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Window &amp;Presets</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Review</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
